@@ -1,0 +1,95 @@
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { LowbitError } from './errors';
+import { tf } from './tf';
+
+export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
+
+export interface BackendInfo {
+  /** The backend tfjs now runs on. */
+  name: BackendName;
+  /** Why it was chosen, e.g. `LOWBIT_BACKEND=cpu` or `auto: tfjs-node-gpu not installed`. */
+  reason: string;
+}
+
+export interface InitBackendOptions {
+  /** Force one backend; otherwise `LOWBIT_BACKEND`, otherwise the first that loads. */
+  backend?: BackendName | 'auto';
+}
+
+const AUTO_ORDER: BackendName[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
+const NATIVE_PACKAGE: Partial<Record<BackendName, string>> = {
+  'tensorflow-gpu': '@tensorflow/tfjs-node-gpu',
+  tensorflow: '@tensorflow/tfjs-node',
+};
+
+const requireHere = createRequire(import.meta.url);
+let wasmPathsSet = false;
+
+async function tryBackend(name: BackendName): Promise<string | undefined> {
+  const nativePackage = NATIVE_PACKAGE[name];
+  if (nativePackage) {
+    try {
+      requireHere(nativePackage); // registers the 'tensorflow' backend as a side effect
+    } catch {
+      return `${nativePackage} not installed`;
+    }
+    // tfjs-node-gpu registers itself as 'tensorflow' too.
+    return (await tf.setBackend('tensorflow')) ? undefined : `${nativePackage} failed to start`;
+  }
+  if (name === 'wasm' && !wasmPathsSet) {
+    const wasmEntry = requireHere.resolve('@tensorflow/tfjs-backend-wasm');
+    setWasmPaths(`${dirname(wasmEntry)}/`);
+    wasmPathsSet = true;
+  }
+  try {
+    return (await tf.setBackend(name)) ? undefined : `${name} failed to start`;
+  } catch (e) {
+    return `${name} failed: ${(e as Error).message}`;
+  }
+}
+
+function parseBackend(value: string, source: string): BackendName | 'auto' {
+  if (value === 'auto' || (AUTO_ORDER as string[]).includes(value)) return value as BackendName | 'auto';
+  throw new LowbitError('BAD_ARGS', `${source} is "${value}"; use one of auto, ${AUTO_ORDER.join(', ')}.`);
+}
+
+/**
+ * Selects the fastest available tfjs backend: tfjs-node-gpu, then tfjs-node, then wasm,
+ * then cpu. `options.backend` or the `LOWBIT_BACKEND` environment variable overrides it.
+ * Gradients are registered by the tfjs import itself, so training works on every backend.
+ */
+export async function initBackend(options: InitBackendOptions = {}): Promise<BackendInfo> {
+  const env = process.env.LOWBIT_BACKEND;
+  const requested = options.backend
+    ? parseBackend(options.backend, 'options.backend')
+    : env
+      ? parseBackend(env, 'LOWBIT_BACKEND')
+      : 'auto';
+  if (requested !== 'auto') {
+    const failure = await tryBackend(requested);
+    if (failure) {
+      throw new LowbitError(
+        'BACKEND',
+        `Backend "${requested}" could not start (${failure}). Install it or choose another with LOWBIT_BACKEND.`,
+      );
+    }
+    const reason = options.backend ? 'requested' : `LOWBIT_BACKEND=${env}`;
+    return { name: requested, reason };
+  }
+  const skipped: string[] = [];
+  for (const name of AUTO_ORDER) {
+    const failure = await tryBackend(name);
+    if (!failure) {
+      return { name, reason: skipped.length ? `auto: ${skipped.join('; ')}` : 'auto' };
+    }
+    skipped.push(failure);
+  }
+  throw new LowbitError('BACKEND', `No tfjs backend could start: ${skipped.join('; ')}.`);
+}
+
+/** The backend tfjs currently runs on. */
+export function currentBackend(): string {
+  return tf.getBackend();
+}

@@ -1,0 +1,39 @@
+export {
+  type BackendInfo,
+  type BackendName,
+  currentBackend,
+  type InitBackendOptions,
+  initBackend,
+} from './backend';
+export { type ClipSearchOptions, groupQuantError, searchClipQParams } from './clip-search';
+export { dataPath, dataRoot, testDataPath } from './data-path';
+export { isLowbitError, LowbitError, type LowbitErrorCode } from './errors';
+export { fakeQuantize, type LsqOptions, lsqFakeQuantize } from './fake-quantize';
+export {
+  describeGranularity,
+  type Granularity,
+  type GroupLayout,
+  groupLayout,
+  normalizeAxis,
+  perChannel,
+  perGroup,
+  perTensor,
+} from './granularity';
+export { as3d, expandParams, type GroupReduction, groupCounts, reduceGroups } from './group-reduce';
+export { type PackBits, packInt32, packNibbles, unpackInt32, unpackNibbles } from './packing';
+export type { ProgressCallback, ProgressEvent, ProgressOptions } from './progress';
+export { chooseQParams, disposeQParams, type QParams, qparamsFromRange } from './qparams';
+export {
+  codeRange,
+  describeArgs,
+  FLOAT32_EPS,
+  type QuantArgs,
+  type QuantArgsInput,
+  quantArgs,
+  type ValueType,
+} from './quant-args';
+export { dequantize, type QuantizeOptions, quantize } from './quantize';
+export { QuantizedTensor, type QuantizedTensorRecord } from './quantized-tensor';
+export { type Tensor, tf } from './tf';
+export { assertFinite } from './validate';
+export { NF4_VALUES, type TableValueType, type ValueTable, valueTable } from './value-types';

@@ -1,0 +1,34 @@
+import { LowbitError } from './errors';
+import { tf } from './tf';
+
+/** Throws a BAD_TENSOR LowbitError naming `name` when the tensor or array is empty or not finite. */
+export function assertFinite(x: tf.Tensor | Float32Array | Float64Array, name: string): void {
+  const size = x instanceof tf.Tensor ? x.size : x.length;
+  if (size === 0) {
+    throw new LowbitError(
+      'BAD_TENSOR',
+      `Tensor "${name}" is empty; pass a tensor with at least one element.`,
+    );
+  }
+  const bad = x instanceof tf.Tensor ? countNonFinite(x) : countNonFiniteArray(x);
+  if (bad > 0) {
+    throw new LowbitError(
+      'BAD_TENSOR',
+      `Tensor "${name}" has ${bad} NaN or Inf value(s); fix or remove them before quantizing.`,
+      { name, nonFinite: bad },
+    );
+  }
+}
+
+function countNonFinite(x: tf.Tensor): number {
+  return tf.tidy(() => {
+    const finite = tf.isFinite(x);
+    return x.size - tf.sum(tf.cast(finite, 'int32')).dataSync()[0];
+  });
+}
+
+function countNonFiniteArray(x: Float32Array | Float64Array): number {
+  let bad = 0;
+  for (let i = 0; i < x.length; i++) if (!Number.isFinite(x[i])) bad++;
+  return bad;
+}

@@ -1,0 +1,36 @@
+// `pnpm bench`: runs every package's benchmark in one process and writes docs/benchmarks.md.
+// Benchmarks are not tests: they measure, side by side in one run, and name the machine.
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const BENCHES = ['packages/core-tensor/bench/linalg.mjs', 'packages/rtn/bench/rtn.mjs'];
+
+function machine() {
+  const cpu = cpus();
+  return `${cpu[0]?.model ?? 'unknown CPU'}, ${cpu.length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB RAM, Node ${process.version}, ${process.platform}/${process.arch}`;
+}
+
+const sections = [];
+for (const file of BENCHES) {
+  const { bench } = await import(join(root, file));
+  const started = performance.now();
+  const { section, markdown } = await bench();
+  console.log(`${section}: ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  sections.push(`## ${section}\n\n${markdown.trim()}\n`);
+}
+
+const text = `# lowbit benchmarks
+
+Written by \`npx pnpm@10 bench\` on ${new Date().toISOString().slice(0, 10)}.
+Machine: ${machine()}.
+Ratios compare numbers measured side by side in the same run.
+
+${sections.join('\n')}`;
+const out = join(root, 'docs', 'benchmarks.md');
+mkdirSync(dirname(out), { recursive: true });
+writeFileSync(`${out}.tmp`, text);
+renameSync(`${out}.tmp`, out);
+console.log(`wrote ${out}`);
