@@ -1,6 +1,5 @@
 import { LowbitError } from './errors';
-import { groupLayout } from './granularity';
-import { as3d, expandParams } from './group-reduce';
+import { groupView } from './group-view';
 import type { QParams } from './qparams';
 import { codeRange, type QuantArgs } from './quant-args';
 import { dequantize, quantize } from './quantize';
@@ -20,10 +19,9 @@ function unaryCustomGrad(f: UnaryGradFunc): (x: tf.Tensor) => tf.Tensor {
 /** 1 where x lands inside the representable range (its gradient passes), 0 where it saturates. */
 function passMask(x: tf.Tensor, qp: QParams, args: QuantArgs): tf.Tensor {
   return tf.tidy(() => {
-    const x3 = as3d(x, groupLayout(x.shape, args.granularity));
-    const scale = expandParams(qp.scale, x.shape, args.granularity);
-    const zeroPoint = expandParams(qp.zeroPoint, x.shape, args.granularity);
-    const scaled = tf.div(x3, scale);
+    const view = groupView(x, args.granularity);
+    const zeroPoint = view.params(qp.zeroPoint);
+    const scaled = tf.div(view.x, view.params(qp.scale));
     let inRange: tf.Tensor;
     if (args.type !== 'int') {
       inRange = tf.lessEqual(tf.abs(scaled), valueTable(args.type as TableValueType).maxValue);
@@ -35,7 +33,7 @@ function passMask(x: tf.Tensor, qp: QParams, args: QuantArgs): tf.Tensor {
           : tf.add(tf.round(scaled), zeroPoint);
       inRange = tf.logicalAnd(tf.greaterEqual(q, min), tf.lessEqual(q, max));
     }
-    return tf.reshape(tf.cast(inRange, 'float32'), x.shape);
+    return view.restore(tf.cast(inRange, 'float32'));
   });
 }
 
@@ -90,10 +88,10 @@ export function lsqFakeQuantize(
   const { min, max } = codeRange(args);
   const gradScale = options.gradScale ?? 1 / Math.sqrt((x.size / Math.max(scale.size, 1)) * Math.max(max, 1));
   return tf.tidy(() => {
-    const layout = groupLayout(x.shape, args.granularity);
-    const s = expandParams(scaleGradient(scale, gradScale), x.shape, args.granularity);
-    const z = options.zeroPoint ? expandParams(options.zeroPoint, x.shape, args.granularity) : tf.scalar(0);
-    const q = tf.clipByValue(tf.add(roundSte(tf.div(as3d(x, layout), s)), z), min, max);
-    return tf.reshape(tf.mul(tf.sub(q, z), s), x.shape);
+    const view = groupView(x, args.granularity);
+    const s = view.params(scaleGradient(scale, gradScale));
+    const z = options.zeroPoint ? view.params(options.zeroPoint) : tf.scalar(0);
+    const q = tf.clipByValue(tf.add(roundSte(tf.div(view.x, s)), z), min, max);
+    return view.restore(tf.mul(tf.sub(q, z), s));
   });
 }

@@ -1,3 +1,4 @@
+export { ArrayTarget } from './array-target';
 export {
   type BackendInfo,
   type BackendName,
@@ -20,7 +21,19 @@ export {
   perTensor,
 } from './granularity';
 export { as3d, expandParams, type GroupReduction, groupCounts, reduceGroups } from './group-reduce';
+export {
+  allTargets,
+  type Block,
+  type CaptureFn,
+  forwardModel,
+  type Mapping,
+  type QuantModel,
+  type QuantTarget,
+  type TargetKind,
+} from './model';
+export type { Modifier, ModifierContext, ModifierReport, Recipe, TargetReport } from './modifier';
 export { type PackBits, packInt32, packNibbles, unpackInt32, unpackNibbles } from './packing';
+export { type PipelineOptions, runRecipe } from './pipeline';
 export type { ProgressCallback, ProgressEvent, ProgressOptions } from './progress';
 export { chooseQParams, disposeQParams, type QParams, qparamsFromRange } from './qparams';
 export {

@@ -17,7 +17,8 @@ function qparamsOf(values: number[], input: Parameters<typeof quantArgs>[0], sha
 
 function expectScale(actual: number[], expected: number[]) {
   expect(actual.length).toBe(expected.length);
-  for (const [i, a] of actual.entries()) expect(Math.abs(a - expected[i]) / expected[i]).toBeLessThanOrEqual(1e-6);
+  for (const [i, a] of actual.entries())
+    expect(Math.abs(a - expected[i]) / expected[i]).toBeLessThanOrEqual(1e-6);
 }
 
 describe.each(TEST_BACKENDS)('qparams follow torch.ao _calculate_qparams on %s', (backend) => {

@@ -1,25 +1,31 @@
-import { groupLayout } from './granularity';
-import { as3d, expandParams } from './group-reduce';
+import { groupView } from './group-view';
 import type { QParams } from './qparams';
 import { codeRange, type QuantArgs } from './quant-args';
 import { tf } from './tf';
 import { type TableValueType, type ValueTable, valueTable } from './value-types';
-
-/** Scale and zero point broadcast against x's [outer, length, inner] view. */
-function expanded(shape: number[], qp: QParams, args: QuantArgs, options: QuantizeOptions) {
-  return {
-    scale: expandParams(qp.scale, shape, args.granularity, options.groupIndex),
-    zeroPoint: expandParams(qp.zeroPoint, shape, args.granularity, options.groupIndex),
-  };
-}
 
 export interface QuantizeOptions {
   /** Group of each index along a group granularity's axis (GPTQ g_idx); default floor(j / size). */
   groupIndex?: Int32Array;
 }
 
-/** Index of the nearest table value, ties to the even code (IEEE round-half-even for minifloats). */
-function nearestCode(v: tf.Tensor, table: ValueTable): tf.Tensor {
+/** Tables up to this size are searched by counting midpoints (fast elementwise ops on every backend). */
+const SMALL_TABLE = 32;
+
+/** Position of the nearest table value in a small table, ties to the even code. */
+function nearestPositionSmall(v: tf.Tensor, table: ValueTable): tf.Tensor {
+  let position: tf.Tensor = tf.zerosLike(v);
+  for (let k = 0; k + 1 < table.values.length; k++) {
+    const midpoint = (table.values[k] + table.values[k + 1]) / 2;
+    const upperWinsTie = table.codes[k + 1] % 2 === 0;
+    const above = upperWinsTie ? tf.greaterEqual(v, midpoint) : tf.greater(v, midpoint);
+    position = tf.add(position, tf.cast(above, 'float32'));
+  }
+  return tf.cast(position, 'int32');
+}
+
+/** Position of the nearest table value by binary search, ties to the even code. */
+function nearestPositionSearch(v: tf.Tensor, table: ValueTable): tf.Tensor {
   const n = table.values.length;
   const values = tf.tensor1d(table.values);
   const codeIsEven = tf.tensor1d(
@@ -34,9 +40,14 @@ function nearestCode(v: tf.Tensor, table: ValueTable): tf.Tensor {
   const distUp = tf.sub(tf.gather(values, upper), flat);
   const distDown = tf.sub(flat, tf.gather(values, lower));
   const tie = tf.logicalAnd(tf.equal(distUp, distDown), tf.gather(codeIsEven, upper));
-  const pickUpper = tf.logicalOr(tf.less(distUp, distDown), tie);
-  const index = tf.where(pickUpper, upper, lower);
-  return tf.reshape(tf.gather(tf.tensor1d(table.codes, 'int32'), index), v.shape);
+  return tf.reshape(tf.where(tf.logicalOr(tf.less(distUp, distDown), tie), upper, lower), v.shape);
+}
+
+/** Code of the nearest table value, ties to the even code (IEEE round-half-even for minifloats). */
+function nearestCode(v: tf.Tensor, table: ValueTable): tf.Tensor {
+  const position =
+    table.values.length <= SMALL_TABLE ? nearestPositionSmall(v, table) : nearestPositionSearch(v, table);
+  return tf.gather(tf.tensor1d(table.codes, 'int32'), position);
 }
 
 /**
@@ -51,20 +62,19 @@ export function quantize(
   options: QuantizeOptions = {},
 ): tf.Tensor {
   return tf.tidy(() => {
-    const x3 = as3d(x, groupLayout(x.shape, args.granularity));
-    const { scale, zeroPoint } = expanded(x.shape, qp, args, options);
-    const scaled = tf.div(x3, scale);
+    const view = groupView(x, args.granularity, options.groupIndex);
+    const scaled = tf.div(view.x, view.params(qp.scale));
     if (args.type !== 'int') {
       const table = valueTable(args.type as TableValueType);
-      const clipped = tf.clipByValue(scaled, -table.maxValue, table.maxValue);
-      return tf.reshape(nearestCode(clipped, table), x.shape);
+      return view.restore(nearestCode(tf.clipByValue(scaled, -table.maxValue, table.maxValue), table));
     }
     const { min, max } = codeRange(args);
+    const zeroPoint = view.params(qp.zeroPoint);
     const unclamped =
       args.zeroPointDomain === 'float'
         ? tf.round(tf.add(scaled, zeroPoint))
         : tf.add(tf.round(scaled), zeroPoint);
-    return tf.reshape(tf.cast(tf.clipByValue(unclamped, min, max), 'int32'), x.shape);
+    return view.restore(tf.cast(tf.clipByValue(unclamped, min, max), 'int32'));
   });
 }
 
@@ -76,12 +86,11 @@ export function dequantize(
   options: QuantizeOptions = {},
 ): tf.Tensor {
   return tf.tidy(() => {
-    const q3 = as3d(codes, groupLayout(codes.shape, args.granularity));
-    const { scale, zeroPoint } = expanded(codes.shape, qp, args, options);
+    const view = groupView(codes, args.granularity, options.groupIndex);
     const values =
       args.type === 'int'
-        ? tf.sub(tf.cast(q3, 'float32'), zeroPoint)
-        : tf.gather(tf.tensor1d(valueTable(args.type as TableValueType).decode), tf.cast(q3, 'int32'));
-    return tf.reshape(tf.mul(values, scale), codes.shape);
+        ? tf.sub(tf.cast(view.x, 'float32'), view.params(qp.zeroPoint))
+        : tf.gather(tf.tensor1d(valueTable(args.type as TableValueType).decode), tf.cast(view.x, 'int32'));
+    return view.restore(tf.mul(values, view.params(qp.scale)));
   });
 }

@@ -1,0 +1,49 @@
+import type { QuantModel } from './model';
+import type { ModifierReport, Recipe } from './modifier';
+import type { ProgressOptions } from './progress';
+import { tf } from './tf';
+
+export interface PipelineOptions extends ProgressOptions {
+  /** Calibration batches (token ids [B, T] or images); needed when a modifier observes. */
+  calibration?: readonly tf.Tensor[];
+}
+
+function mapBatches(batches: tf.Tensor[], f: (x: tf.Tensor) => tf.Tensor): tf.Tensor[] {
+  const out = batches.map((x) => tf.tidy(() => f(x)));
+  tf.dispose(batches);
+  return out;
+}
+
+/**
+ * The sequential pipeline: for each block, every modifier of the recipe observes the block's
+ * calibration inputs (captured with the weights as modified so far) and then acts on the block;
+ * the block's outputs, computed with its quantized weights, become the next block's inputs.
+ * Only one block's activations are alive at a time.
+ */
+export function runRecipe(
+  model: QuantModel,
+  recipe: Recipe,
+  options: PipelineOptions = {},
+): ModifierReport[] {
+  const { calibration = [], onProgress } = options;
+  const observes = recipe.some((m) => m.needsCalibration);
+  for (const modifier of recipe) modifier.initialize?.(model);
+  let activations = observes ? calibration.map((batch) => tf.tidy(() => model.embed(batch))) : [];
+  model.blocks.forEach((block, blockIndex) => {
+    for (const modifier of recipe) {
+      if (modifier.needsCalibration && modifier.observe) {
+        for (const x of activations) {
+          tf.tidy(() => {
+            block.forward(x, (target, input) => modifier.observe!(block, target, input));
+          });
+        }
+      }
+      modifier.applyBlock(block, { model, blockIndex, onProgress });
+    }
+    if (observes && blockIndex < model.blocks.length - 1)
+      activations = mapBatches(activations, (x) => block.forward(x));
+    onProgress?.({ stage: 'blocks', done: blockIndex + 1, total: model.blocks.length, note: block.name });
+  });
+  tf.dispose(activations);
+  return recipe.map((modifier) => modifier.finalize(model));
+}
