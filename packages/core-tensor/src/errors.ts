@@ -7,7 +7,8 @@ export type LowbitErrorCode =
   | 'NOT_PD' // a matrix is not positive definite
   | 'UNSUPPORTED_OP' // a graph op lowbit cannot run
   | 'BACKEND' // a tfjs backend could not be initialised
-  | 'EXISTS'; // an output would be overwritten
+  | 'EXISTS' // an output would be overwritten
+  | 'NOT_READY'; // a stateful object was used before it had what it needs (e.g. compute before update)
 
 /**
  * The one error type lowbit throws for bad input. The message says what was wrong,
