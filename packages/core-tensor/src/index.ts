@@ -21,6 +21,7 @@ export {
   perTensor,
 } from './granularity';
 export { as3d, expandParams, type GroupReduction, groupCounts, reduceGroups } from './group-reduce';
+export * from './linalg';
 export {
   allTargets,
   type Block,
