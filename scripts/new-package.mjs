@@ -40,10 +40,7 @@ const pkg = {
   dependencies: Object.fromEntries(deps.map((d) => [`@lowbit/${d}`, 'workspace:^'])),
 };
 write('package.json', `${JSON.stringify(pkg, null, 2)}\n`);
-write(
-  'tsconfig.json',
-  `${JSON.stringify({ extends: '../../tsconfig.base.json', include: ['src'] }, null, 2)}\n`,
-);
+write('tsconfig.json', '{\n  "extends": "../../tsconfig.base.json",\n  "include": ["src"]\n}\n');
 write(
   'tsup.config.ts',
   `import { defineConfig } from 'tsup';
