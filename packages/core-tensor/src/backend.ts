@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { LowbitError } from './errors';
 import { tf } from './tf';
+import { registerMissingWasmKernels } from './wasm-kernels';
 
 export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
 
@@ -41,6 +42,7 @@ async function tryBackend(name: BackendName): Promise<string | undefined> {
   if (name === 'wasm' && !wasmPathsSet) {
     const wasmEntry = requireHere.resolve('@tensorflow/tfjs-backend-wasm');
     setWasmPaths(`${dirname(wasmEntry)}/`);
+    registerMissingWasmKernels();
     wasmPathsSet = true;
   }
   try {

@@ -13,7 +13,11 @@ export interface QuantTarget {
   readonly shape: readonly number[];
   /** The weight the model computes with now (dequantized once quantized), as a new tensor. */
   weight(): tf.Tensor;
-  /** Replaces the weight with float values, or with a QuantizedTensor that is kept for export. */
+  /**
+   * Replaces the weight with float values, or with a QuantizedTensor that is kept for export. Any
+   * shape with the target's element count is accepted and read in row-major order of `shape`, so
+   * techniques may quantize a conv weight as its 2-D [out, in·kh·kw] view.
+   */
   setWeight(weight: tf.Tensor | QuantizedTensor): void;
   /** The QuantizedTensor last set, if any. */
   readonly quantized: QuantizedTensor | undefined;
