@@ -1,0 +1,137 @@
+import { mkdirSync, readFileSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { LowbitError } from '@lowbit/core-tensor';
+import { assertFileExists } from '../text/files';
+import { writeBytes, writeFileAtomic } from './binary-io';
+import type { LlamaConfig } from './config';
+import { configFromHf, hfConfigJson } from './hf-config';
+import { halvesToInterleaved, interleavedToHalves } from './hf-permute';
+import { LlamaModel } from './llama-model';
+import type { LoadLlamaOptions } from './llama2c';
+import { type Float32Entry, readSafetensors, type SafetensorsTensor, writeSafetensors } from './safetensors';
+import {
+  allocateWeights,
+  LINEAR_NAMES,
+  type LinearName,
+  type LlamaLayerWeights,
+  type LlamaWeights,
+  linearShape,
+} from './weights';
+
+const CONFIG_FILE = 'config.json';
+const WEIGHTS_FILE = 'model.safetensors';
+const HF_LINEAR: Record<LinearName, string> = {
+  wq: 'self_attn.q_proj',
+  wk: 'self_attn.k_proj',
+  wv: 'self_attn.v_proj',
+  wo: 'self_attn.o_proj',
+  w1: 'mlp.gate_proj',
+  w2: 'mlp.down_proj',
+  w3: 'mlp.up_proj',
+};
+/** Buffers some exports carry that the decoder recomputes. */
+const IGNORED = /^model\.layers\.\d+\.self_attn\.rotary_emb\.inv_freq$/;
+
+/** HF tensor names and shapes of a model, in file order, with lowbit-layout values. */
+function hfTensors(config: LlamaConfig, weights: LlamaWeights): Map<string, Float32Entry> {
+  const { dim, vocabSize } = config;
+  const tensors = new Map<string, Float32Entry>([
+    ['model.embed_tokens.weight', { shape: [vocabSize, dim], data: weights.tokenEmbedding }],
+  ]);
+  weights.layers.forEach((layer, i) => {
+    const prefix = `model.layers.${i}`;
+    tensors.set(`${prefix}.input_layernorm.weight`, { shape: [dim], data: layer.attentionNorm });
+    for (const n of LINEAR_NAMES)
+      tensors.set(`${prefix}.${HF_LINEAR[n]}.weight`, {
+        shape: linearShape(config, n),
+        data: layer.linears[n],
+      });
+    tensors.set(`${prefix}.post_attention_layernorm.weight`, { shape: [dim], data: layer.ffnNorm });
+  });
+  tensors.set('model.norm.weight', { shape: [dim], data: weights.finalNorm });
+  if (weights.classifier)
+    tensors.set('lm_head.weight', { shape: [vocabSize, dim], data: weights.classifier });
+  return tensors;
+}
+
+/** wq and wk rows converted between llama2.c's and HF's RoPE layouts. */
+function permuteLayer(
+  config: LlamaConfig,
+  layer: LlamaLayerWeights,
+  convert: typeof interleavedToHalves,
+): LlamaLayerWeights {
+  const { wq, wk } = layer.linears;
+  return {
+    ...layer,
+    linears: {
+      ...layer.linears,
+      wq: convert(wq, config.nHeads, config.dim),
+      wk: convert(wk, config.nKvHeads, config.dim),
+    },
+  };
+}
+
+/** The expected tensors' values from the file; missing, misshapen or unknown tensors are BAD_FILE. */
+function takeTensors(
+  expected: Map<string, Float32Entry>,
+  stored: Map<string, SafetensorsTensor>,
+  path: string,
+): void {
+  for (const [name, entry] of expected) {
+    const tensor = stored.get(name);
+    if (!tensor)
+      throw new LowbitError(
+        'BAD_FILE',
+        `${path}: tensor "${name}" is missing; config.json and the weights disagree.`,
+      );
+    if (tensor.shape.join() !== entry.shape.join()) {
+      throw new LowbitError(
+        'BAD_FILE',
+        `${path}: tensor "${name}" is [${tensor.shape}], config.json implies [${entry.shape}].`,
+      );
+    }
+    entry.data.set(tensor.data);
+  }
+  const unknown = [...stored.keys()].filter(
+    (n) => !expected.has(n) && !IGNORED.test(n) && n !== 'lm_head.weight',
+  );
+  if (unknown.length) {
+    throw new LowbitError(
+      'BAD_FILE',
+      `${path}: unexpected tensors ${unknown.slice(0, 3).join(', ')}…; this is not a plain llama.`,
+    );
+  }
+}
+
+/** Loads an HF llama folder: config.json and a single model.safetensors (F32, F16 or BF16). */
+export function loadHfLlama(dir: string, options: LoadLlamaOptions = {}): LlamaModel {
+  const configPath = join(dir, CONFIG_FILE);
+  const weightsPath = join(dir, WEIGHTS_FILE);
+  assertFileExists(configPath, 'HF config');
+  assertFileExists(weightsPath, 'HF weights (sharded checkpoints are not supported)');
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(configPath, 'utf8'));
+  } catch (e) {
+    throw new LowbitError('BAD_FILE', `${configPath} is not valid JSON (${(e as Error).message}).`);
+  }
+  const config = configFromHf(json, configPath);
+  const weights = allocateWeights(config);
+  takeTensors(hfTensors(config, weights), readSafetensors(weightsPath).tensors, weightsPath);
+  weights.layers = weights.layers.map((layer) => permuteLayer(config, layer, halvesToInterleaved));
+  return new LlamaModel(options.name ?? basename(resolve(dir)), config, weights);
+}
+
+/** Writes `model` as an HF llama folder (config.json + model.safetensors, F32), creating `dir`. */
+export function saveHfLlama(model: LlamaModel, dir: string): void {
+  mkdirSync(dir, { recursive: true });
+  const { config } = model;
+  const current = model.weights();
+  const weights = {
+    ...current,
+    layers: current.layers.map((layer) => permuteLayer(config, layer, interleavedToHalves)),
+  };
+  writeSafetensors(join(dir, WEIGHTS_FILE), hfTensors(config, weights), { format: 'pt' });
+  const json = new TextEncoder().encode(`${JSON.stringify(hfConfigJson(config), null, 2)}\n`);
+  writeFileAtomic(join(dir, CONFIG_FILE), (fd) => writeBytes(fd, json));
+}

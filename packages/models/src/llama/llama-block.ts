@@ -1,0 +1,115 @@
+import { ArrayTarget, type Block, type CaptureFn, LowbitError, type Mapping, tf } from '@lowbit/core-tensor';
+import { causalAttention } from './attention';
+import { headSize, type LlamaConfig } from './config';
+import { linearMapping, normMapping } from './mappings';
+import { linear, rmsNorm, silu } from './ops';
+import { applyRope, type RopeTables } from './rope';
+import { LINEAR_NAMES, type LinearName, type LlamaLayerWeights, linearShape } from './weights';
+
+const MODULE_OF: Record<LinearName, string> = {
+  wq: 'attention',
+  wk: 'attention',
+  wv: 'attention',
+  wo: 'attention',
+  w1: 'feed_forward',
+  w2: 'feed_forward',
+  w3: 'feed_forward',
+};
+
+function targetName(layer: number, name: LinearName): string {
+  return `layers.${layer}.${MODULE_OF[name]}.${name}`;
+}
+
+/**
+ * One llama decoder layer: x + attention(RMSNorm(x)), then + SwiGLU(RMSNorm(·)). Its linears are
+ * ArrayTargets (`layers.{i}.attention.wq|wk|wv|wo`, `layers.{i}.feed_forward.w1|w2|w3`, [out, in]).
+ */
+export class LlamaBlock implements Block {
+  readonly name: string;
+  readonly targets: readonly ArrayTarget[];
+  readonly mappings: readonly Mapping[];
+  private readonly linears: Record<LinearName, ArrayTarget>;
+
+  constructor(
+    private readonly config: LlamaConfig,
+    readonly index: number,
+    private readonly weights: LlamaLayerWeights,
+    private readonly rope: RopeTables,
+  ) {
+    this.name = `layers.${index}`;
+    this.linears = Object.fromEntries(
+      LINEAR_NAMES.map((n) => [
+        n,
+        new ArrayTarget(targetName(index, n), 'linear', linearShape(config, n), weights.linears[n]),
+      ]),
+    ) as Record<LinearName, ArrayTarget>;
+    this.targets = LINEAR_NAMES.map((n) => this.linears[n]);
+    this.mappings = this.buildMappings();
+  }
+
+  /**
+   * attention_norm → wq, wk, wv; wv → wo; ffn_norm → w1, w3; w3 → w2. wv → wo exists only without
+   * grouped-query attention: with kv_dim < dim a value channel feeds several wo input channels
+   * (one per query head of its group), so one scale per wv row cannot be undone by wo's columns.
+   */
+  private buildMappings(): Mapping[] {
+    const { wq, wk, wv, wo, w1, w2, w3 } = this.linears;
+    const mappings = [
+      normMapping(`${this.name}.attention_norm`, this.weights.attentionNorm, [wq.name, wk.name, wv.name]),
+    ];
+    if (this.config.nKvHeads === this.config.nHeads) mappings.push(linearMapping(wv, [wo.name]));
+    mappings.push(normMapping(`${this.name}.ffn_norm`, this.weights.ffnNorm, [w1.name, w3.name]));
+    mappings.push(linearMapping(w3, [w2.name]));
+    return mappings;
+  }
+
+  /** The layer's current weights (shared arrays, not copies). */
+  layerWeights(): LlamaLayerWeights {
+    const linears = Object.fromEntries(LINEAR_NAMES.map((n) => [n, this.linears[n].values]));
+    return { ...this.weights, linears: linears as Record<LinearName, Float32Array> };
+  }
+
+  forward(x: tf.Tensor, capture?: CaptureFn): tf.Tensor {
+    this.assertInput(x);
+    return tf.tidy(() => {
+      const afterAttention = tf.add(x, this.attention(x, capture));
+      return tf.add(afterAttention, this.feedForward(afterAttention, capture));
+    });
+  }
+
+  private assertInput(x: tf.Tensor): void {
+    const { dim, seqLen } = this.config;
+    const [, tokens, channels] = x.shape as number[];
+    if (x.rank !== 3 || channels !== dim || tokens > seqLen) {
+      throw new LowbitError(
+        'BAD_TENSOR',
+        `${this.name}: input is [${x.shape}]; expected [batch, tokens ≤ ${seqLen}, ${dim}] (the output of embed).`,
+      );
+    }
+  }
+
+  /** Runs linear `name` on `input`, showing the input to `capture` first. */
+  private apply(name: LinearName, input: tf.Tensor, capture?: CaptureFn): tf.Tensor {
+    const target = this.linears[name];
+    capture?.(target.name, input);
+    return linear(input, target.weight());
+  }
+
+  private attention(x: tf.Tensor, capture?: CaptureFn): tf.Tensor {
+    const { nHeads, nKvHeads, normEps } = this.config;
+    const [b, t] = x.shape;
+    const size = headSize(this.config);
+    const normed = rmsNorm(x, this.weights.attentionNorm, normEps);
+    const q = applyRope(tf.reshape(this.apply('wq', normed, capture), [b, t, nHeads, size]), this.rope);
+    const k = applyRope(tf.reshape(this.apply('wk', normed, capture), [b, t, nKvHeads, size]), this.rope);
+    const v = tf.reshape(this.apply('wv', normed, capture), [b, t, nKvHeads, size]);
+    return this.apply('wo', causalAttention(q, k, v), capture);
+  }
+
+  private feedForward(x: tf.Tensor, capture?: CaptureFn): tf.Tensor {
+    const normed = rmsNorm(x, this.weights.ffnNorm, this.config.normEps);
+    const gate = silu(this.apply('w1', normed, capture));
+    const up = this.apply('w3', normed, capture);
+    return this.apply('w2', tf.mul(gate, up), capture);
+  }
+}
