@@ -1,5 +1,5 @@
-export * from './llama/index';
-export * from './onnx/index';
 export * from './data/index';
 export * from './layers/index';
+export * from './llama/index';
+export * from './onnx/index';
 export * from './text/index';

@@ -1,4 +1,4 @@
-import { mulberry32 } from './prng';
+import { mulberry32 } from '@lowbit/core-tensor';
 
 /**
  * A uniform random sample of at most `capacity` values per channel (Vitter's algorithm R), plus

@@ -1,9 +1,16 @@
 // Shared helpers of the test files (not exported by the package).
-import { dequantize, disposeQParams, type QParams, type QuantArgs, quantize, tf } from '@lowbit/core-tensor';
+import {
+  dequantize,
+  disposeQParams,
+  mulberry32,
+  type QParams,
+  type QuantArgs,
+  quantize,
+  tf,
+} from '@lowbit/core-tensor';
 import { expect } from 'vitest';
 import { MinMaxObserver } from './min-max-observer';
 import type { Observer } from './observer';
-import { mulberry32 } from './prng';
 
 export const BACKENDS = ['wasm', 'cpu'] as const;
 

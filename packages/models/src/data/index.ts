@@ -5,4 +5,4 @@ export {
   type LoadImageClassificationOptions,
   loadImageClassification,
 } from './image-classification';
-export { type ImageBatchOptions, imageBatches, mulberry32, sampleIndices } from './sampling';
+export { type ImageBatchOptions, imageBatches, sampleIndices } from './sampling';

@@ -1,7 +1,7 @@
-import { initBackend, tf } from '@lowbit/core-tensor';
+import { initBackend, mulberry32, tf } from '@lowbit/core-tensor';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TEST_BACKENDS } from '../onnx/test-support/backends';
-import { imageBatches, mulberry32, sampleIndices } from './sampling';
+import { imageBatches, sampleIndices } from './sampling';
 
 describe('sampleIndices', () => {
   it('draws distinct in-range indices, reproducibly per seed', () => {

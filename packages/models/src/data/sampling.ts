@@ -1,17 +1,5 @@
-import { LowbitError, tf } from '@lowbit/core-tensor';
+import { LowbitError, mulberry32, tf } from '@lowbit/core-tensor';
 import type { ImageClassificationData } from './image-classification';
-
-/** mulberry32: a small, fast 32-bit PRNG; returns uniform floats in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** `count` distinct indices of [0, n), drawn reproducibly from `seed` (partial Fisher–Yates). */
 export function sampleIndices(n: number, count: number, seed: number): Int32Array {

@@ -1,6 +1,5 @@
-import { LowbitError, tf } from '@lowbit/core-tensor';
+import { LowbitError, mulberry32, tf } from '@lowbit/core-tensor';
 import { assertPositiveInteger } from '../text/args';
-import { mulberry32 } from '../text/prng';
 import { assertVocabMatches, BOS_ID, EOS_ID, type Tokenizer } from '../text/tokenizer';
 import type { LlamaModel } from './llama-model';
 

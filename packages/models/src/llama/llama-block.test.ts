@@ -1,9 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { initBackend, type QuantModel, tf } from '@lowbit/core-tensor';
+import { initBackend, mulberry32, type QuantModel, tf } from '@lowbit/core-tensor';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { mulberry32 } from '../text/prng';
 import { expectError } from '../text/test-support/expect-error';
 import { saveLlama2c } from './llama2c';
 import { logitsOf, relativeDifference } from './test-support/logits';

@@ -1,11 +1,11 @@
 // onnx-proto is CommonJS whose exports Node's ESM loader cannot import by name, so the value comes
 // through the default export; the namespace below re-exposes the message types lowbit uses.
-import onnxProto from 'onnx-proto';
+
 import type { onnx as OnnxTypes } from 'onnx-proto';
+import onnxProto from 'onnx-proto';
 
 export const onnx: typeof OnnxTypes = onnxProto.onnx;
 
-// biome-ignore lint/suspicious/noRedeclare: the namespace carries the types of the value above.
 export declare namespace onnx {
   type ModelProto = OnnxTypes.ModelProto;
   type GraphProto = OnnxTypes.GraphProto;

@@ -1,6 +1,5 @@
-import { LowbitError, tf } from '@lowbit/core-tensor';
+import { LowbitError, mulberry32, tf } from '@lowbit/core-tensor';
 import { assertPositiveInteger } from './args';
-import { mulberry32 } from './prng';
 import type { Tokenizer } from './tokenizer';
 
 export interface CalibrationOptions {

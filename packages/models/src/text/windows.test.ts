@@ -1,7 +1,6 @@
-import { initBackend, tf } from '@lowbit/core-tensor';
+import { initBackend, mulberry32, tf } from '@lowbit/core-tensor';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { sampleCalibration } from './calibration';
-import { mulberry32 } from './prng';
 import { expectError } from './test-support/expect-error';
 import { tinyTokenizer } from './test-support/tiny-tokenizer';
 import { tokenWindows } from './token-windows';

@@ -1,4 +1,4 @@
-import { mulberry32 } from '../../text/prng';
+import { mulberry32 } from '@lowbit/core-tensor';
 import { LLAMA2C_NORM_EPS, LLAMA2C_ROPE_THETA, type LlamaConfig } from '../config';
 import { LlamaModel } from '../llama-model';
 import { allocateWeights } from '../weights';

@@ -1,6 +1,6 @@
+import { mulberry32 } from '@lowbit/core-tensor';
 // Builds small ONNX models with onnx-proto for the importer's tests.
 
-import { mulberry32 } from '../../data/sampling';
 import { onnx } from '../onnx-proto';
 
 export type AttributeSpec =
