@@ -1,6 +1,6 @@
 import { ArrayTarget, initBackend, type QuantModel, tf } from '@lowbit/core-tensor';
+import { TEST_BACKENDS } from '@lowbit/core-tensor/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { TEST_BACKENDS } from '../onnx/test-support/backends';
 import { top1Accuracy } from './accuracy';
 import type { ImageClassificationData } from './image-classification';
 

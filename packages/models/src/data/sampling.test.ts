@@ -1,6 +1,6 @@
 import { initBackend, mulberry32, tf } from '@lowbit/core-tensor';
+import { TEST_BACKENDS } from '@lowbit/core-tensor/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { TEST_BACKENDS } from '../onnx/test-support/backends';
 import { imageBatches, sampleIndices } from './sampling';
 
 describe('sampleIndices', () => {

@@ -1,7 +1,7 @@
 import { forwardModel, initBackend, tf } from '@lowbit/core-tensor';
+import { TEST_BACKENDS } from '@lowbit/core-tensor/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadOnnxModel } from './onnx-model';
-import { TEST_BACKENDS } from './test-support/backends';
 import {
   buildOnnxModel,
   type GraphSpec,

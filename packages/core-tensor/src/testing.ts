@@ -1,0 +1,2 @@
+// `@lowbit/core-tensor/testing`: helpers for the test suites of lowbit packages.
+export { TEST_BACKENDS } from './test-support/backends';
