@@ -4,7 +4,7 @@ import { tf } from './tf';
 export type GroupReduction = 'min' | 'max' | 'sum';
 
 /** Reshapes x to its [outer, length, inner] view for `layout`. */
-export function as3d(x: tf.Tensor, layout: GroupLayout): tf.Tensor3D {
+function as3d(x: tf.Tensor, layout: GroupLayout): tf.Tensor3D {
   return tf.reshape(x, [layout.outer, layout.length, layout.inner]);
 }
 
@@ -42,22 +42,6 @@ export function reduceGroups(x: tf.Tensor, granularity: Granularity, op: GroupRe
     const x4 = tf.reshape(padded, [layout.outer, layout.groups, layout.groupSize, layout.inner]);
     return tf.reshape(reduce(x4, [2], op), layout.paramShape);
   });
-}
-
-/** Number of elements in each group, in paramShape (the last group of a ragged split is smaller). */
-export function groupCounts(shape: number[], granularity: Granularity): tf.Tensor {
-  const layout = groupLayout(shape, granularity);
-  if (granularity.kind === 'tensor') return tf.scalar(layout.length);
-  if (granularity.kind === 'channel') return tf.fill([layout.length], layout.outer * layout.inner);
-  const perGroup = Array.from({ length: layout.groups }, (_, g) =>
-    Math.min(layout.groupSize, layout.length - g * layout.groupSize),
-  );
-  return tf.tidy(() =>
-    tf.reshape(
-      tf.tile(tf.tensor3d(perGroup, [1, layout.groups, 1]), [layout.outer, 1, layout.inner]),
-      layout.paramShape,
-    ),
-  );
 }
 
 /**

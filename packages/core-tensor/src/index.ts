@@ -15,12 +15,11 @@ export {
   type Granularity,
   type GroupLayout,
   groupLayout,
-  normalizeAxis,
   perChannel,
   perGroup,
   perTensor,
 } from './granularity';
-export { as3d, expandParams, type GroupReduction, groupCounts, reduceGroups } from './group-reduce';
+export { type GroupReduction, reduceGroups } from './group-reduce';
 export * from './linalg';
 export {
   allTargets,
@@ -39,7 +38,6 @@ export type { ProgressCallback, ProgressEvent, ProgressOptions } from './progres
 export { chooseQParams, disposeQParams, type QParams, qparamsFromRange } from './qparams';
 export {
   codeRange,
-  describeArgs,
   FLOAT32_EPS,
   type QuantArgs,
   type QuantArgsInput,

@@ -89,10 +89,3 @@ export function codeRange(args: QuantArgs): { min: number; max: number } {
   const bits = args.reduceRange ? args.bits - 1 : args.bits;
   return args.signed ? { min: -(2 ** (bits - 1)), max: 2 ** (bits - 1) - 1 } : { min: 0, max: 2 ** bits - 1 };
 }
-
-export function describeArgs(args: QuantArgs): string {
-  const kind = args.type === 'int' ? `int${args.bits}` : args.type;
-  const g = args.granularity;
-  const gran = g.kind === 'tensor' ? 'per-tensor' : g.kind === 'channel' ? 'per-channel' : `g${g.size}`;
-  return `${kind} ${args.symmetric ? 'sym' : 'asym'} ${gran}`;
-}

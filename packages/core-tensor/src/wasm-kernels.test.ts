@@ -2,10 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { initBackend } from './backend';
 import { tf } from './tf';
 
+type Shape4 = [number, number, number, number];
 type Case = {
   label: string;
-  x: number[];
-  w: number[];
+  x: Shape4;
+  w: Shape4;
   strides: number;
   pad: 'same' | 'valid' | number;
   depthwise?: boolean;
