@@ -45,6 +45,12 @@ export interface Block {
   readonly mappings: readonly Mapping[];
   /** Runs the block on x; `capture`, when given, sees every target's input. */
   forward(x: tf.Tensor, capture?: CaptureFn): tf.Tensor;
+  /**
+   * Target names grouped in execution order, for techniques that quantize a block group by group
+   * and re-capture the next group's inputs (GPTQ's true-sequential), e.g. [[q, k, v], [o], [gate, up], [down]].
+   * Absent: all targets form one group.
+   */
+  readonly sequentialGroups?: readonly (readonly string[])[];
 }
 
 /** What every technique sees of a model. */

@@ -21,6 +21,8 @@ export interface ModifierReport {
 export interface ModifierContext {
   model: QuantModel;
   blockIndex: number;
+  /** The block's calibration inputs, one per batch (empty when no modifier needs calibration). */
+  inputs: readonly tf.Tensor[];
   onProgress?: ProgressCallback;
 }
 

@@ -38,7 +38,7 @@ export function runRecipe(
           });
         }
       }
-      modifier.applyBlock(block, { model, blockIndex, onProgress });
+      modifier.applyBlock(block, { model, blockIndex, inputs: activations, onProgress });
     }
     if (observes && blockIndex < model.blocks.length - 1)
       activations = mapBatches(activations, (x) => block.forward(x));

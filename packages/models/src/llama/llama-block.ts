@@ -28,6 +28,8 @@ export class LlamaBlock implements Block {
   readonly name: string;
   readonly targets: readonly ArrayTarget[];
   readonly mappings: readonly Mapping[];
+  /** Execution order for true-sequential techniques: q/k/v, then o, then gate/up, then down. */
+  readonly sequentialGroups: readonly (readonly string[])[];
   private readonly linears: Record<LinearName, ArrayTarget>;
 
   constructor(
@@ -45,6 +47,8 @@ export class LlamaBlock implements Block {
     ) as Record<LinearName, ArrayTarget>;
     this.targets = LINEAR_NAMES.map((n) => this.linears[n]);
     this.mappings = this.buildMappings();
+    const { wq, wk, wv, wo, w1, w2, w3 } = this.linears;
+    this.sequentialGroups = [[wq.name, wk.name, wv.name], [wo.name], [w1.name, w3.name], [w2.name]];
   }
 
   /**
