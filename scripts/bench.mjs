@@ -6,7 +6,13 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const BENCHES = ['packages/core-tensor/bench/linalg.mjs', 'packages/rtn/bench/rtn.mjs'];
+const BENCHES = [
+  'packages/core-tensor/bench/linalg.mjs',
+  'packages/rtn/bench/rtn.mjs',
+  'examples/llm-tinystories/bench-rtn-perplexity.mjs',
+  'examples/cnn-fashion-mnist/bench-rtn-accuracy.mjs',
+  'examples/llm-tinystories/bench-memory.mjs',
+];
 
 function machine() {
   const cpu = cpus();

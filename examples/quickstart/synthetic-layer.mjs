@@ -3,6 +3,7 @@
 // Uses only the public APIs of @lowbit/core-tensor and @lowbit/rtn.
 import { initBackend, tf } from '@lowbit/core-tensor';
 import { rtnDequantize, rtnQuantizeTensor } from '@lowbit/rtn';
+import { printTable } from '../table.mjs';
 
 const OUT = 1024;
 const IN = 4096;
@@ -53,20 +54,6 @@ const rows = SETTINGS.map(([label, config]) => {
   };
 });
 tf.dispose([weight, inputs, reference]);
-
-/** Prints rows of equal keys as an aligned Markdown table. */
-function printTable(records) {
-  const headers = Object.keys(records[0]);
-  const cells = [headers, ...records.map((r) => headers.map((h) => String(r[h])))];
-  const widths = headers.map((_, i) => Math.max(...cells.map((row) => row[i].length)));
-  const line = (row) =>
-    `| ${row.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ')} |`;
-  console.log(
-    [line(cells[0]), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...cells.slice(1).map(line)].join(
-      '\n',
-    ),
-  );
-}
 
 console.log(
   `\nRTN on a ${OUT}×${IN} layer (${((OUT * IN * 4) / 2 ** 20).toFixed(0)} MiB fp32), ${TOKENS} tokens of input:\n`,

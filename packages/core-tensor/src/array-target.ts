@@ -6,13 +6,15 @@ import { assertFinite } from './validate';
 
 /**
  * A QuantTarget whose weight lives in a Float32Array outside tfjs, so a model's weights do not
- * occupy the (never shrinking) wasm heap; tensors are made on demand, one block at a time.
+ * occupy the (never shrinking) wasm heap; tensors are made on demand, one block at a time. Once
+ * quantized it keeps only the QuantizedTensor and dequantizes when asked, so a quantized model
+ * never holds a second float copy of its weights.
  */
 export class ArrayTarget implements QuantTarget {
   readonly name: string;
   readonly kind: TargetKind;
   readonly shape: readonly number[];
-  private data: Float32Array;
+  private data: Float32Array | undefined;
   private quantizedWeight: QuantizedTensor | undefined;
 
   constructor(name: string, kind: TargetKind, shape: readonly number[], data: Float32Array) {
@@ -26,13 +28,18 @@ export class ArrayTarget implements QuantTarget {
     return this.quantizedWeight;
   }
 
-  /** The current float values (shared, not copied: do not mutate). */
+  /** The current float values: the stored array (shared: do not mutate), or a dequantized copy. */
   get values(): Float32Array {
-    return this.data;
+    if (this.data) return this.data;
+    const dequantized = this.quantizedWeight!.dequantize();
+    const values = dequantized.dataSync() as Float32Array;
+    dequantized.dispose();
+    return values;
   }
 
   weight(): tf.Tensor {
-    return tf.tensor(this.data, this.shape as number[]);
+    if (this.data) return tf.tensor(this.data, this.shape as number[]);
+    return tf.tidy(() => tf.reshape(this.quantizedWeight!.dequantize(), this.shape as number[]));
   }
 
   setWeight(weight: tf.Tensor | QuantizedTensor): void {
@@ -45,9 +52,7 @@ export class ArrayTarget implements QuantTarget {
       );
     }
     if (weight instanceof QuantizedTensor) {
-      const dequantized = weight.dequantize();
-      this.data = dequantized.dataSync() as Float32Array;
-      dequantized.dispose();
+      this.data = undefined;
       this.quantizedWeight = weight;
       return;
     }

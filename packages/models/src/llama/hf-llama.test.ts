@@ -3,10 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend, testDataPath } from '@lowbit/core-tensor';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  float32Of,
+  readSafetensors,
+  type SafetensorsWriteEntry,
+  writeSafetensors,
+} from '../safetensors/safetensors';
 import { expectError } from '../text/test-support/expect-error';
 import { loadHfLlama, saveHfLlama } from './hf-llama';
 import { loadLlama2c } from './llama2c';
-import { readSafetensors, writeSafetensors } from './safetensors';
 import { logitsOf, relativeDifference } from './test-support/logits';
 import { randomLlama, smallConfig } from './test-support/random-llama';
 import { readHfReference, readLlama2cReference, referenceLogits } from './test-support/reference-llama';
@@ -120,9 +125,9 @@ describe('loadHfLlama rejects bad folders', () => {
       /"model\.layers\.0\.mlp\.gate_proj\.weight" is \[24,16\], config\.json implies \[32,16\]/,
     );
     const { tensors } = readSafetensors(join(good, 'model.safetensors'));
-    const edited = (name: string, edit: (t: typeof tensors) => void) => {
+    const edited = (name: string, edit: (t: Map<string, SafetensorsWriteEntry>) => void) => {
       const dir = withConfig(good, name, () => undefined);
-      const copy = new Map(tensors);
+      const copy = new Map([...tensors].map(([n, t]) => [n, { ...t, data: float32Of(t, n) }]));
       edit(copy);
       writeSafetensors(join(dir, 'model.safetensors'), copy);
       return dir;

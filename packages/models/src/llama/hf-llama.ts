@@ -1,6 +1,13 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { LowbitError } from '@lowbit/core-tensor';
+import {
+  float32Of,
+  readSafetensors,
+  type SafetensorsTensor,
+  type SafetensorsWriteEntry,
+  writeSafetensors,
+} from '../safetensors/safetensors';
 import { assertFileExists } from '../text/files';
 import { writeBytes, writeFileAtomic } from './binary-io';
 import type { LlamaConfig } from './config';
@@ -8,7 +15,6 @@ import { configFromHf, hfConfigJson } from './hf-config';
 import { halvesToInterleaved, interleavedToHalves } from './hf-permute';
 import { LlamaModel } from './llama-model';
 import type { LoadLlamaOptions } from './llama2c';
-import { type Float32Entry, readSafetensors, type SafetensorsTensor, writeSafetensors } from './safetensors';
 import {
   allocateWeights,
   LINEAR_NAMES,
@@ -33,9 +39,9 @@ const HF_LINEAR: Record<LinearName, string> = {
 const IGNORED = /^model\.layers\.\d+\.self_attn\.rotary_emb\.inv_freq$/;
 
 /** HF tensor names and shapes of a model, in file order, with lowbit-layout values. */
-function hfTensors(config: LlamaConfig, weights: LlamaWeights): Map<string, Float32Entry> {
+function hfTensors(config: LlamaConfig, weights: LlamaWeights): Map<string, SafetensorsWriteEntry> {
   const { dim, vocabSize } = config;
-  const tensors = new Map<string, Float32Entry>([
+  const tensors = new Map<string, SafetensorsWriteEntry>([
     ['model.embed_tokens.weight', { shape: [vocabSize, dim], data: weights.tokenEmbedding }],
   ]);
   weights.layers.forEach((layer, i) => {
@@ -73,7 +79,7 @@ function permuteLayer(
 
 /** The expected tensors' values from the file; missing, misshapen or unknown tensors are BAD_FILE. */
 function takeTensors(
-  expected: Map<string, Float32Entry>,
+  expected: Map<string, SafetensorsWriteEntry>,
   stored: Map<string, SafetensorsTensor>,
   path: string,
 ): void {
@@ -90,7 +96,7 @@ function takeTensors(
         `${path}: tensor "${name}" is [${tensor.shape}], config.json implies [${entry.shape}].`,
       );
     }
-    entry.data.set(tensor.data);
+    entry.data.set(float32Of(tensor, name));
   }
   const unknown = [...stored.keys()].filter(
     (n) => !expected.has(n) && !IGNORED.test(n) && n !== 'lm_head.weight',

@@ -5,13 +5,4 @@ export { LlamaBlock } from './llama-block';
 export { LlamaModel } from './llama-model';
 export { type LoadLlamaOptions, loadLlama2c, saveLlama2c } from './llama2c';
 export { type PerplexityResult, perplexity } from './perplexity';
-export {
-  type Float32Entry,
-  parseSafetensors,
-  readSafetensors,
-  type SafetensorsDtype,
-  type SafetensorsFile,
-  type SafetensorsTensor,
-  writeSafetensors,
-} from './safetensors';
 export { LINEAR_NAMES, type LinearName, type LlamaLayerWeights, type LlamaWeights } from './weights';

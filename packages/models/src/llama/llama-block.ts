@@ -31,14 +31,17 @@ export class LlamaBlock implements Block {
   /** Execution order for true-sequential techniques: q/k/v, then o, then gate/up, then down. */
   readonly sequentialGroups: readonly (readonly string[])[];
   private readonly linears: Record<LinearName, ArrayTarget>;
+  /** Only the norms: the linears' arrays belong to their targets, which drop them once quantized. */
+  private readonly norms: Pick<LlamaLayerWeights, 'attentionNorm' | 'ffnNorm'>;
 
   constructor(
     private readonly config: LlamaConfig,
     readonly index: number,
-    private readonly weights: LlamaLayerWeights,
+    weights: LlamaLayerWeights,
     private readonly rope: RopeTables,
   ) {
     this.name = `layers.${index}`;
+    this.norms = { attentionNorm: weights.attentionNorm, ffnNorm: weights.ffnNorm };
     this.linears = Object.fromEntries(
       LINEAR_NAMES.map((n) => [
         n,
@@ -59,18 +62,18 @@ export class LlamaBlock implements Block {
   private buildMappings(): Mapping[] {
     const { wq, wk, wv, wo, w1, w2, w3 } = this.linears;
     const mappings = [
-      normMapping(`${this.name}.attention_norm`, this.weights.attentionNorm, [wq.name, wk.name, wv.name]),
+      normMapping(`${this.name}.attention_norm`, this.norms.attentionNorm, [wq.name, wk.name, wv.name]),
     ];
     if (this.config.nKvHeads === this.config.nHeads) mappings.push(linearMapping(wv, [wo.name]));
-    mappings.push(normMapping(`${this.name}.ffn_norm`, this.weights.ffnNorm, [w1.name, w3.name]));
+    mappings.push(normMapping(`${this.name}.ffn_norm`, this.norms.ffnNorm, [w1.name, w3.name]));
     mappings.push(linearMapping(w3, [w2.name]));
     return mappings;
   }
 
-  /** The layer's current weights (shared arrays, not copies). */
+  /** The layer's current weights (shared arrays; quantized linears as dequantized copies). */
   layerWeights(): LlamaLayerWeights {
     const linears = Object.fromEntries(LINEAR_NAMES.map((n) => [n, this.linears[n].values]));
-    return { ...this.weights, linears: linears as Record<LinearName, Float32Array> };
+    return { ...this.norms, linears: linears as Record<LinearName, Float32Array> };
   }
 
   forward(x: tf.Tensor, capture?: CaptureFn): tf.Tensor {
@@ -103,7 +106,7 @@ export class LlamaBlock implements Block {
     const { nHeads, nKvHeads, normEps } = this.config;
     const [b, t] = x.shape;
     const size = headSize(this.config);
-    const normed = rmsNorm(x, this.weights.attentionNorm, normEps);
+    const normed = rmsNorm(x, this.norms.attentionNorm, normEps);
     const q = applyRope(tf.reshape(this.apply('wq', normed, capture), [b, t, nHeads, size]), this.rope);
     const k = applyRope(tf.reshape(this.apply('wk', normed, capture), [b, t, nKvHeads, size]), this.rope);
     const v = tf.reshape(this.apply('wv', normed, capture), [b, t, nKvHeads, size]);
@@ -111,7 +114,7 @@ export class LlamaBlock implements Block {
   }
 
   private feedForward(x: tf.Tensor, capture?: CaptureFn): tf.Tensor {
-    const normed = rmsNorm(x, this.weights.ffnNorm, this.config.normEps);
+    const normed = rmsNorm(x, this.norms.ffnNorm, this.config.normEps);
     const gate = silu(this.apply('w1', normed, capture));
     const up = this.apply('w3', normed, capture);
     return this.apply('w2', tf.mul(gate, up), capture);

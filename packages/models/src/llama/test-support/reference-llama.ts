@@ -2,7 +2,7 @@
 // in plain loops (no tfjs, no lowbit model code): the yardstick for the tfjs decoder's numbers.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readSafetensors } from '../safetensors';
+import { float32Of, readSafetensors } from '../../safetensors/safetensors';
 
 export interface ReferenceLayer {
   rmsAtt: Float64Array;
@@ -98,7 +98,7 @@ export function readLlama2cReference(path: string): ReferenceModel {
 export function readHfReference(dir: string): ReferenceModel {
   const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
   const tensors = readSafetensors(join(dir, 'model.safetensors')).tensors;
-  const get = (name: string) => Float64Array.from(tensors.get(name)!.data);
+  const get = (name: string) => Float64Array.from(float32Of(tensors.get(name)!, name));
   const dim = config.hidden_size;
   const heads = config.num_attention_heads;
   const half = dim / heads / 2;

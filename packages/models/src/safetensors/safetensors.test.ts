@@ -3,7 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { expectError } from '../text/test-support/expect-error';
-import { parseSafetensors, readSafetensors, writeSafetensors } from './safetensors';
+import {
+  float32Of,
+  int32Of,
+  parseSafetensors,
+  readSafetensors,
+  readSafetensorsHeader,
+  writeSafetensors,
+} from './safetensors';
 
 const dir = mkdtempSync(join(tmpdir(), 'lowbit-safetensors-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -42,8 +49,10 @@ describe('safetensors', () => {
     const file = readSafetensors(path);
     expect(file.metadata).toEqual({ format: 'pt' });
     expect([...file.tensors.keys()]).toEqual(['a', 'b.weight']);
-    expect(file.tensors.get('a')).toEqual({ dtype: 'F32', shape: [2, 3], data: a.data });
-    expect(file.tensors.get('b.weight')?.data).toEqual(b.data);
+    const stored = file.tensors.get('a')!;
+    expect({ dtype: stored.dtype, shape: stored.shape }).toEqual({ dtype: 'F32', shape: [2, 3] });
+    expect(float32Of(stored)).toEqual(a.data);
+    expect(float32Of(file.tensors.get('b.weight')!)).toEqual(b.data);
   });
 
   it('reads F16 and BF16 as float32 (hand-encoded values)', () => {
@@ -55,14 +64,39 @@ describe('safetensors', () => {
       b: { dtype: 'BF16', shape: [2], data_offsets: [8, 12] },
     };
     const { tensors } = parseSafetensors(build(header, [...half, ...brain]));
-    expect(Array.from(tensors.get('h')!.data)).toEqual([1, -2, 2 ** -24, Number.POSITIVE_INFINITY]);
-    expect(Array.from(tensors.get('b')!.data)).toEqual([1, -5]);
+    expect(Array.from(float32Of(tensors.get('h')!))).toEqual([1, -2, 2 ** -24, Number.POSITIVE_INFINITY]);
+    expect(Array.from(float32Of(tensors.get('b')!))).toEqual([1, -5]);
   });
 
   it('reads unaligned F32 data', () => {
     const header = ' '.repeat(1) + JSON.stringify({ x: f32([1], 0, 4) });
     const data = new Uint8Array(Float32Array.of(2.5).buffer);
-    expect(Array.from(parseSafetensors(build(header, data)).tensors.get('x')!.data)).toEqual([2.5]);
+    expect(Array.from(float32Of(parseSafetensors(build(header, data)).tensors.get('x')!))).toEqual([2.5]);
+  });
+
+  it('writes and reads integer dtypes, and reads the header alone', () => {
+    const path = join(dir, 'ints.safetensors');
+    const codes = Int32Array.of(-7, 0, 2 ** 31 - 1);
+    const half = Uint16Array.of(0x3c00, 0xc000);
+    writeSafetensors(
+      path,
+      new Map([
+        ['codes', { shape: [3], data: codes }],
+        ['bytes', { shape: [2], data: Uint8Array.of(1, 255) }],
+        ['scale', { shape: [2], data: half, dtype: 'F16' as const }],
+      ]),
+    );
+    const { tensors } = readSafetensors(path);
+    expect(int32Of(tensors.get('codes')!)).toEqual(codes);
+    expect(Array.from(int32Of(tensors.get('bytes')!))).toEqual([1, 255]);
+    expect(Array.from(float32Of(tensors.get('scale')!))).toEqual([1, -2]);
+    expect(() => int32Of(tensors.get('scale')!, 'scale')).toThrow(/not an integer type/);
+    const { entries } = readSafetensorsHeader(path);
+    expect(entries.map((e) => [e.name, e.dtype, e.end - e.begin])).toEqual([
+      ['codes', 'I32', 12],
+      ['bytes', 'U8', 2],
+      ['scale', 'F16', 4],
+    ]);
   });
 
   it('a missing file is MISSING_FILE', () => {
@@ -77,7 +111,7 @@ describe('safetensors', () => {
       [build({}, [], 64n), /claims 64 bytes.*truncated/],
       [build('{"a": '), /not valid UTF-8 JSON/],
       [build('[1, 2]'), /not a JSON object/],
-      [build({ x: { dtype: 'I64', shape: [1], data_offsets: [0, 8] } }, eight), /dtype "I64"/],
+      [build({ x: { dtype: 'C64', shape: [1], data_offsets: [0, 8] } }, eight), /dtype "C64"/],
       [build({ x: f32([-1], 0, 4) }, eight.slice(4)), /shape \[-1\]/],
       [build({ x: f32([2], 8, 0) }, eight), /data_offsets \[8,0\]/],
       [build({ x: f32([3], 0, 8) }, eight), /spans 8 bytes but F32 \[3\] needs 12/],
@@ -96,7 +130,7 @@ describe('safetensors', () => {
     expectError(
       () => writeSafetensors(join(dir, 'bad.safetensors'), tensors),
       'BAD_ARGS',
-      /shape \[3\] has 3 values, data 2/,
+      /F32 \[3\] needs 12 bytes, data has 8/,
     );
   });
 });

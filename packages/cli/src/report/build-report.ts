@@ -1,0 +1,19 @@
+import type { Session } from '../session';
+import { VERSION } from '../version';
+import { type LowbitReport, REPORT_SCHEMA_VERSION } from './schema';
+
+type RunFields = 'schema' | 'schemaVersion' | 'tool' | 'createdAt' | 'backend' | 'seconds' | 'peakRssBytes';
+
+/** A report of a finished session: what the command measured, plus the tool, backend, time and memory. */
+export function buildReport(session: Session, fields: Omit<LowbitReport, RunFields>): LowbitReport {
+  const { name, reason } = session.backend;
+  return {
+    schema: 'lowbit-report',
+    schemaVersion: REPORT_SCHEMA_VERSION,
+    tool: { name: 'lowbit', version: VERSION },
+    createdAt: new Date().toISOString(),
+    backend: { name, reason },
+    ...fields,
+    ...session.finish(),
+  };
+}
