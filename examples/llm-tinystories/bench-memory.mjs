@@ -3,18 +3,16 @@
 // peak RSS is the model's alone. The bar: peak RSS ≤ 2× the fp32 weights.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeSyntheticLlama2c } from '@lowbit/models';
 import { markdownTable } from '../table.mjs';
 
-const SHAPE = { layers: 12, dim: 768, hidden: 2048, heads: 12, 'kv-heads': 12, vocab: 32000, 'seq-len': 512 };
+const SHAPE = { layers: 12, dim: 768, hidden: 2048, heads: 12, kvHeads: 12, vocab: 32000, seqLen: 512 };
 const MAX_RATIO = 2;
 const MiB = 2 ** 20;
 
-const modelsRoot = dirname(createRequire(import.meta.url).resolve('@lowbit/models/package.json'));
-const makeSyntheticLlama = join(modelsRoot, 'scripts', 'make-synthetic-llama.mjs');
 const quantizeCheckpoint = join(dirname(fileURLToPath(import.meta.url)), 'quantize-checkpoint.mjs');
 
 function runNode(args) {
@@ -25,8 +23,7 @@ export async function bench() {
   const dir = mkdtempSync(join(tmpdir(), 'lowbit-memory-'));
   try {
     const checkpoint = join(dir, 'synthetic.bin');
-    const shapeArgs = Object.entries(SHAPE).flatMap(([name, value]) => [`--${name}`, String(value)]);
-    runNode([makeSyntheticLlama, '--out', checkpoint, ...shapeArgs]);
+    writeSyntheticLlama2c(checkpoint, SHAPE);
     const run = JSON.parse(runNode([quantizeCheckpoint, checkpoint]));
     const ratio = run.peakRssBytes / run.fp32Bytes;
     const table = markdownTable([

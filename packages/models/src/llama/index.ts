@@ -5,4 +5,5 @@ export { LlamaBlock } from './llama-block';
 export { LlamaModel } from './llama-model';
 export { type LoadLlamaOptions, loadLlama2c, saveLlama2c } from './llama2c';
 export { type PerplexityResult, perplexity } from './perplexity';
+export { type SyntheticLlamaOptions, writeSyntheticLlama2c } from './synthetic';
 export { LINEAR_NAMES, type LinearName, type LlamaLayerWeights, type LlamaWeights } from './weights';
