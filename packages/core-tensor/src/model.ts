@@ -35,15 +35,19 @@ export interface Mapping {
   divideOutput(s: Float32Array): void;
 }
 
-/** Receives the input of a target during a forward pass (linear: [..., in]; conv: NCHW). */
-export type CaptureFn = (target: string, input: tf.Tensor) => void;
+/**
+ * Receives the input of a target during a forward pass (linear: [..., in]; conv: NCHW). Returning a
+ * tensor of the same shape replaces the input (e.g. fake-quantized activations); returning nothing
+ * only observes.
+ */
+export type CaptureFn = (target: string, input: tf.Tensor) => tf.Tensor | undefined | void;
 
 /** A unit the sequential pipeline processes at a time: a decoder layer, or a whole small CNN. */
 export interface Block {
   readonly name: string;
   readonly targets: readonly QuantTarget[];
   readonly mappings: readonly Mapping[];
-  /** Runs the block on x; `capture`, when given, sees every target's input. */
+  /** Runs the block on x; `capture`, when given, sees (and may replace) every target's input. */
   forward(x: tf.Tensor, capture?: CaptureFn): tf.Tensor;
   /**
    * Target names grouped in execution order, for techniques that quantize a block group by group

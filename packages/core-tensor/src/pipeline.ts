@@ -34,7 +34,9 @@ export function runRecipe(
       if (modifier.needsCalibration && modifier.observe) {
         for (const x of activations) {
           tf.tidy(() => {
-            block.forward(x, (target, input) => modifier.observe!(block, target, input));
+            block.forward(x, (target, input) => {
+              modifier.observe!(block, target, input);
+            });
           });
         }
       }

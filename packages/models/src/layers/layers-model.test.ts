@@ -76,7 +76,11 @@ describe('tfjs-layers adapter (wasm)', () => {
     const expected = model.predict(x) as tf.Tensor;
     const before = tf.memory().numTensors;
     const seen: [string, number[]][] = [];
-    const y = tf.tidy(() => quant.blocks[0].forward(x, (name, value) => seen.push([name, value.shape])));
+    const y = tf.tidy(() =>
+      quant.blocks[0].forward(x, (name, value) => {
+        seen.push([name, value.shape]);
+      }),
+    );
     expect(maxAbsDiff(y, expected)).toBe(0);
     y.dispose();
     expect(tf.memory().numTensors).toBe(before);

@@ -26,10 +26,15 @@ function targetOf(layer: tf.layers.Layer): LayerKernelTarget | undefined {
   return layout && kernel ? new LayerKernelTarget(kernel, layout) : undefined;
 }
 
-/** Conv inputs are shown NCHW (as core's CaptureFn asks); channelsLast layers see NHWC. */
-function captureInput(layer: tf.layers.Layer, x: tf.Tensor): tf.Tensor {
+/**
+ * Shows a target layer's input to `capture` (conv inputs NCHW, as core's CaptureFn asks, though
+ * channelsLast layers run NHWC) and returns the input the layer should use.
+ */
+function captureInput(layer: tf.layers.Layer, target: string, x: tf.Tensor, capture: CaptureFn): tf.Tensor {
   const channelsLast = layer.getClassName() !== 'Dense' && layer.getConfig().dataFormat !== 'channelsFirst';
-  return channelsLast ? tf.transpose(x, [0, 3, 1, 2]) : x;
+  const replaced = capture(target, channelsLast ? tf.transpose(x, [0, 3, 1, 2]) : x);
+  if (!replaced) return x;
+  return channelsLast ? tf.transpose(replaced, [0, 2, 3, 1]) : replaced;
 }
 
 function foldableNorms(steps: readonly LayerStep[]): FoldableNorm[] {
@@ -44,8 +49,8 @@ function foldableNorms(steps: readonly LayerStep[]): FoldableNorm[] {
 function forwardLayers(steps: readonly LayerStep[], x: tf.Tensor, capture?: CaptureFn): tf.Tensor {
   return tf.tidy(() =>
     steps.reduce((y, { layer, target }) => {
-      if (target && capture) capture(target.name, captureInput(layer, y));
-      return layer.apply(y, { training: false }) as tf.Tensor;
+      const input = target && capture ? captureInput(layer, target.name, y, capture) : y;
+      return layer.apply(input, { training: false }) as tf.Tensor;
     }, x),
   );
 }

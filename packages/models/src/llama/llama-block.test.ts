@@ -33,7 +33,9 @@ describe('LlamaBlock', () => {
     const before = tf.memory().numTensors;
     tf.tidy(() => {
       const x = model.embed(tf.tensor2d(IDS, undefined, 'int32'));
-      model.blocks[1].forward(x, (name, input) => seen.push(`${name} [${input.shape}]`));
+      model.blocks[1].forward(x, (name, input) => {
+        seen.push(`${name} [${input.shape}]`);
+      });
     });
     expect(tf.memory().numTensors).toBe(before);
     expect(seen).toEqual([
@@ -45,6 +47,16 @@ describe('LlamaBlock', () => {
       'layers.1.feed_forward.w3 [2,8,16]',
       'layers.1.feed_forward.w2 [2,8,24]',
     ]);
+  });
+
+  it('uses the inputs capture returns: zeroing every linear input leaves only the residual', () => {
+    const model = randomLlama(smallConfig({ nKvHeads: 2 }));
+    const [x, y] = tf.tidy(() => {
+      const input = model.embed(tf.tensor2d(IDS, undefined, 'int32'));
+      const output = model.blocks[0].forward(input, (_name, value) => tf.zerosLike(value));
+      return [input.dataSync(), output.dataSync()];
+    });
+    expect(Array.from(y)).toEqual(Array.from(x));
   });
 
   it('maps norms and producers to their consumers; wv → wo only without grouped-query attention', () => {

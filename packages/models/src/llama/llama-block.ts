@@ -95,11 +95,10 @@ export class LlamaBlock implements Block {
     }
   }
 
-  /** Runs linear `name` on `input`, showing the input to `capture` first. */
+  /** Runs linear `name` on `input`, which `capture` sees first and may replace. */
   private apply(name: LinearName, input: tf.Tensor, capture?: CaptureFn): tf.Tensor {
     const target = this.linears[name];
-    capture?.(target.name, input);
-    return linear(input, target.weight());
+    return linear(capture?.(target.name, input) ?? input, target.weight());
   }
 
   private attention(x: tf.Tensor, capture?: CaptureFn): tf.Tensor {

@@ -15,10 +15,19 @@ describe('writeSyntheticLlama2c', () => {
     const { parameters, bytes } = writeSyntheticLlama2c(path, { ...options, separateClassifier: true });
     expect(statSync(path).size).toBe(bytes);
     const model = loadLlama2c(path);
-    expect(model.config).toMatchObject({ dim: 32, hiddenDim: 48, nLayers: 2, nHeads: 4, nKvHeads: 2, vocabSize: 100 });
+    expect(model.config).toMatchObject({
+      dim: 32,
+      hiddenDim: 48,
+      nLayers: 2,
+      nHeads: 4,
+      nKvHeads: 2,
+      vocabSize: 100,
+    });
     const perLayer = 2 * 32 + 32 * 32 * 2 + 2 * 16 * 32 + 3 * 48 * 32;
     expect(parameters).toBe(2 * 100 * 32 + 2 * perLayer + 32);
     writeSyntheticLlama2c(join(dir, 'b.bin'), { ...options, separateClassifier: true });
-    expect(loadLlama2c(join(dir, 'b.bin')).weights().layers[1].linears.w2).toEqual(model.weights().layers[1].linears.w2);
+    expect(loadLlama2c(join(dir, 'b.bin')).weights().layers[1].linears.w2).toEqual(
+      model.weights().layers[1].linears.w2,
+    );
   });
 });

@@ -151,9 +151,7 @@ export class GraphProgram {
         return tensorOf(node.inputs[i]);
       },
       constant: (i) => this.constants.get(node.inputs[i]) as OnnxTensor,
-      capture: (x) => {
-        if (weight && capture) capture(weight.target.name, x);
-      },
+      capture: (x) => (weight && capture?.(weight.target.name, x)) || x,
     };
   }
 }

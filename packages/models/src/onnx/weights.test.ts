@@ -73,7 +73,9 @@ describe('ONNX weight targets (wasm)', () => {
     const seen: [string, number[]][] = [];
     const before = tf.memory().numTensors;
     tf.tidy(() => {
-      model.blocks[0].forward(x, (target, value) => seen.push([target, value.shape]));
+      model.blocks[0].forward(x, (target, value) => {
+        seen.push([target, value.shape]);
+      });
     });
     expect(tf.memory().numTensors).toBe(before);
     expect(seen).toEqual([

@@ -43,11 +43,12 @@ function check(node: OnnxNode): void {
 
 function run(ctx: OpContext): tf.Tensor {
   const { node } = ctx;
-  const x = ctx.required(0);
   const w = ctx.required(1);
   const bias = ctx.input(2);
-  if (x.rank !== 4 || w.rank !== 4) throw unsupported(node, `a ${x.rank - 2}-D convolution (only 2-D)`);
-  ctx.capture(x);
+  const input = ctx.required(0);
+  if (input.rank !== 4 || w.rank !== 4)
+    throw unsupported(node, `a ${input.rank - 2}-D convolution (only 2-D)`);
+  const x = ctx.capture(input);
   const groups = node.attributes.int('group', 1);
   const window = windowOf(node, w.shape.slice(2));
   const pads = resolvePads(node, x.shape.slice(2), window);

@@ -5,8 +5,7 @@ function runGemm(ctx: OpContext): tf.Tensor {
   const a = ctx.node.attributes;
   const alpha = a.float('alpha', 1);
   const beta = a.float('beta', 1);
-  const input = a.int('transA', 0) ? tf.transpose(ctx.required(0)) : ctx.required(0);
-  ctx.capture(input);
+  const input = ctx.capture(a.int('transA', 0) ? tf.transpose(ctx.required(0)) : ctx.required(0));
   const b = ctx.required(1);
   // An explicit transpose: tfjs-wasm's matMul with transposeB is an order of magnitude slower.
   const product = tf.matMul(input, a.int('transB', 0) === 1 ? tf.transpose(b) : b);
@@ -18,9 +17,8 @@ function runGemm(ctx: OpContext): tf.Tensor {
 
 /** numpy matmul: a rank-1 operand gets a unit dim that is removed from the result. */
 function runMatMul(ctx: OpContext): tf.Tensor {
-  const a = ctx.required(0);
+  const a = ctx.capture(ctx.required(0));
   const b = ctx.required(1);
-  ctx.capture(a);
   const product = tf.matMul(a.rank === 1 ? tf.expandDims(a, 0) : a, b.rank === 1 ? tf.expandDims(b, 1) : b);
   const squeezed = b.rank === 1 ? tf.squeeze(product, [-1]) : product;
   return a.rank === 1 ? tf.squeeze(squeezed, [-2]) : squeezed;

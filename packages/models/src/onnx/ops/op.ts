@@ -12,8 +12,8 @@ export interface OpContext {
   required(i: number): tf.Tensor;
   /** The load-time value of input i (an initializer or a Constant's output); see constantInputs. */
   constant(i: number): OnnxTensor;
-  /** Shows x (the input of this node's weight target) to the capture callback, if any. */
-  capture(x: tf.Tensor): void;
+  /** Shows x (the input of this node's weight target) to the capture callback, which may replace it. */
+  capture(x: tf.Tensor): tf.Tensor;
 }
 
 /** How a node's weight input (input 1) maps to a target: its kind and layout. */
