@@ -12,6 +12,7 @@ const BENCHES = [
   'examples/llm-tinystories/bench-rtn-perplexity.mjs',
   'examples/cnn-fashion-mnist/bench-rtn-accuracy.mjs',
   'examples/llm-tinystories/bench-memory.mjs',
+  'packages/export/bench/export.mjs',
 ];
 
 function machine() {

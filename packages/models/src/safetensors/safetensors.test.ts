@@ -68,6 +68,18 @@ describe('safetensors', () => {
     expect(Array.from(float32Of(tensors.get('b')!))).toEqual([1, -5]);
   });
 
+  it('reads F32 data that is unaligned inside a Node Buffer', () => {
+    const path = join(dir, 'unaligned.safetensors');
+    writeSafetensors(
+      path,
+      new Map([
+        ['byte', { shape: [1], data: Uint8Array.of(7) }],
+        ['x', { shape: [2], data: Float32Array.of(1.5, -2) }],
+      ]),
+    );
+    expect(Array.from(float32Of(readSafetensors(path).tensors.get('x')!))).toEqual([1.5, -2]);
+  });
+
   it('reads unaligned F32 data', () => {
     const header = ' '.repeat(1) + JSON.stringify({ x: f32([1], 0, 4) });
     const data = new Uint8Array(Float32Array.of(2.5).buffer);

@@ -147,7 +147,7 @@ export function float32Of(tensor: SafetensorsTensor, name = 'tensor'): Float32Ar
   const count = bytes.length / DTYPE_BYTES[dtype];
   if (dtype === 'F32') {
     if (bytes.byteOffset % 4 === 0) return new Float32Array(bytes.buffer, bytes.byteOffset, count);
-    return new Float32Array(bytes.slice().buffer);
+    return new Float32Array(new Uint8Array(bytes).buffer); // a copy: Buffer.slice() would be a view
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const out = new Float32Array(count);

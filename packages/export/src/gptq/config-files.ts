@@ -1,0 +1,116 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { LowbitError } from '@lowbit/core-tensor';
+import type { LlamaConfig } from '@lowbit/models';
+import type { GptqFormat } from './gptq-tensors';
+
+export const CONFIG_FILE = 'config.json';
+export const QUANTIZE_CONFIG_FILE = 'quantize_config.json';
+export const WEIGHTS_FILE = 'model.safetensors';
+
+/** quantize_config.json, also embedded in config.json as `quantization_config`. */
+export interface GptqQuantizeConfig {
+  quant_method: 'gptq';
+  bits: number;
+  /** −1: one group per output channel. */
+  group_size: number;
+  /** Act-order: columns were quantized by decreasing Hessian diagonal; g_idx is then not ⌊k / group_size⌋. */
+  desc_act: boolean;
+  sym: boolean;
+  static_groups: boolean;
+  true_sequential: boolean;
+  checkpoint_format: GptqFormat;
+}
+
+/** transformers' config.json of a LlamaForCausalLM with this config and GPTQ quantization. */
+export function hfConfigJson(
+  config: LlamaConfig,
+  quantization: GptqQuantizeConfig,
+  torchDtype: 'float16' | 'float32',
+): Record<string, unknown> {
+  return {
+    architectures: ['LlamaForCausalLM'],
+    model_type: 'llama',
+    hidden_size: config.dim,
+    intermediate_size: config.hiddenDim,
+    num_hidden_layers: config.nLayers,
+    num_attention_heads: config.nHeads,
+    num_key_value_heads: config.nKvHeads,
+    vocab_size: config.vocabSize,
+    max_position_embeddings: config.seqLen,
+    rms_norm_eps: config.normEps,
+    rope_theta: config.ropeTheta,
+    tie_word_embeddings: config.tiedEmbeddings,
+    hidden_act: 'silu',
+    bos_token_id: 1,
+    eos_token_id: 2,
+    torch_dtype: torchDtype,
+    quantization_config: quantization,
+  };
+}
+
+function readJson(path: string): Record<string, unknown> {
+  if (!existsSync(path)) {
+    throw new LowbitError(
+      'MISSING_FILE',
+      `${path} not found; a GPTQ checkpoint folder holds ${CONFIG_FILE}, ${QUANTIZE_CONFIG_FILE} and ${WEIGHTS_FILE}.`,
+    );
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new LowbitError('BAD_FILE', `${path} is not valid JSON (${(e as Error).message}).`);
+  }
+  if (typeof json !== 'object' || json === null)
+    throw new LowbitError('BAD_FILE', `${path} is not a JSON object.`);
+  return json as Record<string, unknown>;
+}
+
+function field<T>(json: Record<string, unknown>, key: string, kind: 'number' | 'boolean', path: string): T {
+  if (typeof json[key] !== kind) {
+    throw new LowbitError(
+      'BAD_FILE',
+      `${path}: "${key}" is ${JSON.stringify(json[key])}; expected a ${kind}.`,
+    );
+  }
+  return json[key] as T;
+}
+
+/** What the reader needs from a checkpoint folder's two JSON files. */
+export interface GptqCheckpointConfig {
+  quantizeConfig: GptqQuantizeConfig;
+  nLayers: number;
+  nHeads: number;
+  nKvHeads: number;
+}
+
+export function readCheckpointConfig(dir: string): GptqCheckpointConfig {
+  const configPath = join(dir, CONFIG_FILE);
+  const quantizePath = join(dir, QUANTIZE_CONFIG_FILE);
+  const config = readJson(configPath);
+  const q = readJson(quantizePath);
+  const format = q.checkpoint_format ?? 'gptq';
+  if (format !== 'gptq' && format !== 'gptq_v2') {
+    throw new LowbitError(
+      'BAD_FILE',
+      `${quantizePath}: checkpoint_format "${format}"; lowbit reads "gptq" and "gptq_v2".`,
+    );
+  }
+  const nHeads = field<number>(config, 'num_attention_heads', 'number', configPath);
+  return {
+    quantizeConfig: {
+      quant_method: 'gptq',
+      bits: field(q, 'bits', 'number', quantizePath),
+      group_size: field(q, 'group_size', 'number', quantizePath),
+      desc_act: field(q, 'desc_act', 'boolean', quantizePath),
+      sym: field(q, 'sym', 'boolean', quantizePath),
+      static_groups: q.static_groups === true,
+      true_sequential: q.true_sequential !== false,
+      checkpoint_format: format,
+    },
+    nLayers: field(config, 'num_hidden_layers', 'number', configPath),
+    nHeads,
+    nKvHeads: typeof config.num_key_value_heads === 'number' ? config.num_key_value_heads : nHeads,
+  };
+}

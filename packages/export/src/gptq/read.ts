@@ -1,0 +1,96 @@
+import { join } from 'node:path';
+import { LowbitError, type QuantizedTensor } from '@lowbit/core-tensor';
+import {
+  float32Of,
+  int32Of,
+  LINEAR_NAMES,
+  type LinearName,
+  readSafetensors,
+  type SafetensorsDtype,
+  type SafetensorsTensor,
+} from '@lowbit/models';
+import { hfLinear, lowbitTargetName } from '../hf-names';
+import { type GptqQuantizeConfig, readCheckpointConfig, WEIGHTS_FILE } from './config-files';
+import { decodeGptq, GPTQ_BITS, type GptqScheme } from './gptq-tensors';
+import { halvesRowSource, inverseOrder, permuteRows } from './hf-rows';
+
+export interface GptqCheckpoint {
+  quantizeConfig: GptqQuantizeConfig;
+  /** Decoder linears by LlamaModel target name (layers.{i}.attention.wq …), rows in llama2.c order. */
+  quantized: Map<string, QuantizedTensor>;
+  /** The other tensors by HF name (embedding, norms, lm_head), as float32. */
+  floats: Map<string, Float32Array>;
+}
+
+function float16Bits(tensor: SafetensorsTensor): Uint16Array {
+  return new Uint16Array(new Uint8Array(tensor.bytes).buffer); // a copy: the bytes may be an unaligned Buffer view
+}
+
+function bad(path: string, problem: string): never {
+  throw new LowbitError('BAD_FILE', `${path}: ${problem}. Re-export the checkpoint.`);
+}
+
+function take(
+  entries: Map<string, SafetensorsTensor>,
+  name: string,
+  dtype: SafetensorsDtype,
+  shape: number[],
+  path: string,
+): SafetensorsTensor {
+  const entry = entries.get(name) ?? bad(path, `tensor "${name}" is missing`);
+  if (entry.dtype !== dtype || entry.shape.join() !== shape.join()) {
+    bad(path, `tensor "${name}" is ${entry.dtype} [${entry.shape}], expected ${dtype} [${shape}]`);
+  }
+  entries.delete(name);
+  return entry;
+}
+
+function readLinear(
+  entries: Map<string, SafetensorsTensor>,
+  base: string,
+  scheme: GptqScheme,
+  path: string,
+  format: GptqQuantizeConfig['checkpoint_format'],
+) {
+  const { bits, groupSize } = scheme;
+  const qweightEntry = entries.get(`${base}.qweight`) ?? bad(path, `tensor "${base}.qweight" is missing`);
+  const gIdxEntry = entries.get(`${base}.g_idx`) ?? bad(path, `tensor "${base}.g_idx" is missing`);
+  const out = qweightEntry.shape[1];
+  const inputs = gIdxEntry.shape[0];
+  const groups = groupSize === -1 ? 1 : Math.ceil(inputs / groupSize);
+  const gIdx = int32Of(take(entries, `${base}.g_idx`, 'I32', [inputs], path));
+  if (gIdx.some((g) => !(g >= 0 && g < groups)))
+    bad(path, `"${base}.g_idx" holds groups outside [0, ${groups})`);
+  const tensors = {
+    qweight: int32Of(take(entries, `${base}.qweight`, 'I32', [(inputs * bits) / 32, out], path)),
+    qzeros: int32Of(take(entries, `${base}.qzeros`, 'I32', [groups, (out * bits) / 32], path)),
+    scales: float16Bits(take(entries, `${base}.scales`, 'F16', [groups, out], path)),
+    gIdx,
+  };
+  return decodeGptq(tensors, [out, inputs], scheme, format);
+}
+
+/**
+ * Reads a GPTQ llama checkpoint folder (v1 'gptq' or 'gptq_v2'): each decoder linear back as the
+ * QuantizedTensor it was written from (scales as stored in fp16; symmetric codes signed), wq/wk
+ * rows returned to llama2.c's RoPE order.
+ */
+export function readGptqCheckpoint(dir: string): GptqCheckpoint {
+  const { quantizeConfig, nLayers, nHeads, nKvHeads } = readCheckpointConfig(dir);
+  const path = join(dir, WEIGHTS_FILE);
+  const { bits, group_size: groupSize, sym, checkpoint_format: format } = quantizeConfig;
+  if (!GPTQ_BITS.includes(bits)) bad(path, `bits ${bits}; GPTQ checkpoints hold 2, 3, 4 or 8 bits`);
+  const entries = readSafetensors(path).tensors;
+  const quantized = new Map<string, QuantizedTensor>();
+  const heads: Partial<Record<LinearName, number>> = { wq: nHeads, wk: nKvHeads };
+  for (let i = 0; i < nLayers; i++) {
+    for (const n of LINEAR_NAMES) {
+      let q = readLinear(entries, hfLinear(i, n), { bits, groupSize, sym }, path, format);
+      const h = heads[n];
+      if (h) q = permuteRows(q, inverseOrder(halvesRowSource(h, q.shape[0] / h)));
+      quantized.set(lowbitTargetName(i, n), q);
+    }
+  }
+  const floats = new Map([...entries].map(([name, entry]) => [name, float32Of(entry, name)] as const));
+  return { quantizeConfig, quantized, floats };
+}

@@ -1,0 +1,81 @@
+import { type ArrayTarget, LowbitError } from '@lowbit/core-tensor';
+import type { GraphBuilder } from './graph-builder';
+import { matMulNBitsWeights } from './matmul-nbits';
+import { MS_DOMAIN } from './serialize';
+
+export type AccuracyLevel = 0 | 1 | 2 | 3 | 4;
+
+/** How linears are written: float MatMul everywhere, or MatMulNBits where a target is quantized. */
+export interface LinearOptions {
+  quantized: boolean;
+  accuracyLevel: AccuracyLevel;
+  blockSize?: number;
+}
+
+/** Wᵀ of a row-major [out, in] weight, as [in, out]. */
+function transpose(w: Float32Array, out: number, inputs: number): Float32Array {
+  const t = new Float32Array(w.length);
+  for (let o = 0; o < out; o++) for (let i = 0; i < inputs; i++) t[i * out + o] = w[o * inputs + i];
+  return t;
+}
+
+function floatLinear(graph: GraphBuilder, x: string, target: ArrayTarget, name: string): string {
+  const [out, inputs] = target.shape;
+  const weight = graph.initializer(`${name}.weight_t`, [inputs, out], transpose(target.values, out, inputs));
+  return graph.node('MatMul', [x, weight], { name: `${name}/MatMul` })[0];
+}
+
+function quantizedLinear(
+  graph: GraphBuilder,
+  x: string,
+  target: ArrayTarget,
+  name: string,
+  options: LinearOptions,
+) {
+  const q = target.quantized!;
+  if (q.shape.join() !== target.shape.join()) {
+    throw new LowbitError(
+      'BAD_ARGS',
+      `${target.name}: quantized as [${q.shape}], not as the [out, in] = [${target.shape}] weight; MatMulNBits needs the 2-D weight (int RTN/GPTQ layouts).`,
+    );
+  }
+  const w = matMulNBitsWeights(q, target.name, options.blockSize);
+  const input = w.inputOrder
+    ? graph.op(
+        'Gather',
+        [x, graph.initializer(`${name}.input_order`, [w.K], BigInt64Array.from(w.inputOrder, BigInt))],
+        {
+          axis: -1,
+        },
+      )
+    : x;
+  const blocks = Math.ceil(w.K / w.blockSize);
+  const inputs = [
+    input,
+    graph.initializer(`${name}.B`, [w.N, blocks, (w.blockSize * w.bits) / 8], w.B),
+    graph.initializer(`${name}.scales`, [w.N, blocks], w.scales),
+  ];
+  if (w.zeroPoints)
+    inputs.push(graph.initializer(`${name}.zero_points`, [w.N, w.zeroPoints.length / w.N], w.zeroPoints));
+  const attributes = {
+    K: w.K,
+    N: w.N,
+    bits: w.bits,
+    block_size: w.blockSize,
+    accuracy_level: options.accuracyLevel,
+  };
+  return graph.node('MatMulNBits', inputs, { name: `${name}/MatMulNBits`, domain: MS_DOMAIN, attributes })[0];
+}
+
+/** x [..., in] · Wᵀ → [..., out]: MatMulNBits when quantized (and asked for), else MatMul. `name`: HF module name. */
+export function linear(
+  graph: GraphBuilder,
+  x: string,
+  target: ArrayTarget,
+  name: string,
+  options: LinearOptions,
+): string {
+  return options.quantized && target.quantized
+    ? quantizedLinear(graph, x, target, name, options)
+    : floatLinear(graph, x, target, name);
+}
