@@ -13,6 +13,7 @@ const BENCHES = [
   'examples/cnn-fashion-mnist/bench-rtn-accuracy.mjs',
   'examples/llm-tinystories/bench-memory.mjs',
   'packages/export/bench/export.mjs',
+  'packages/hqq/bench/hqq.mjs',
 ];
 
 function machine() {
