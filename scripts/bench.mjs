@@ -14,6 +14,7 @@ const BENCHES = [
   'examples/llm-tinystories/bench-memory.mjs',
   'packages/export/bench/export.mjs',
   'packages/hqq/bench/hqq.mjs',
+  'packages/gptq/bench/gptq.mjs',
 ];
 
 function machine() {
