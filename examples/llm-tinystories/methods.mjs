@@ -1,0 +1,72 @@
+// Every weight-only method on karpathy's real stories260K model, side by side: perplexity on the
+// TinyStories validation excerpt (FP32 ≈ 5.18), with calibration on the train excerpt (seed 0).
+// Public APIs only. Run: node examples/llm-tinystories/methods.mjs
+
+import { awq } from '@lowbit/awq';
+import { dataPath, runRecipe, tf } from '@lowbit/core-tensor';
+import { gptq } from '@lowbit/gptq';
+import { hqq } from '@lowbit/hqq';
+import {
+  loadLlama2c,
+  loadTokenizer,
+  perplexity,
+  readTextLines,
+  sampleCalibration,
+  tokenWindows,
+} from '@lowbit/models';
+import { rtn } from '@lowbit/rtn';
+import { markdownTable } from '../table.mjs';
+
+const CALIBRATION = { samples: 32, seqLen: 128, seed: 0 };
+
+/** Recipes per weight format; `weights` is the shared RTN-style config ({ bits, groupSize }). */
+const METHODS = [
+  ['RTN', (w) => [rtn(w)]],
+  ['GPTQ', (w) => [gptq(w)]],
+  ['GPTQ + act-order', (w) => [gptq({ ...w, actOrder: true })]],
+  ['AWQ + RTN', (w) => [awq(w), rtn(w)]],
+  ['AWQ + GPTQ', (w) => [awq(w), gptq(w)]],
+  ['HQQ', (w) => [hqq(w)]],
+];
+const FORMATS = [
+  ['W4 per-channel', { bits: 4, groupSize: 'channel' }, ['RTN', 'GPTQ', 'GPTQ + act-order']],
+  ['W4 g32', { bits: 4, groupSize: 32 }, METHODS.map(([name]) => name)],
+  ['W3 g32', { bits: 3, groupSize: 32 }, METHODS.map(([name]) => name)],
+];
+
+export function methodPerplexityRows() {
+  const load = () => loadLlama2c(dataPath('llm/stories260K.bin'));
+  const fp32 = load();
+  const tokenizer = loadTokenizer(dataPath('llm/tok512.bin'), { vocabSize: fp32.config.vocabSize });
+  const windows = tokenWindows(readTextLines(dataPath('text/tinystories-valid.txt')), tokenizer, {
+    seqLen: fp32.config.seqLen,
+  });
+  const train = readTextLines(dataPath('text/tinystories-train-excerpt.txt'));
+  const calibration = sampleCalibration(train, { ...CALIBRATION, tokenizer });
+  const rows = [
+    { weights: 'FP32', method: '–', perplexity: perplexity(fp32, windows).ppl.toFixed(3), 'quantize s': '–' },
+  ];
+  for (const [format, weights, names] of FORMATS) {
+    for (const [name, recipe] of METHODS.filter(([n]) => names.includes(n))) {
+      const model = load();
+      const started = performance.now();
+      runRecipe(model, recipe(weights), { calibration });
+      const seconds = (performance.now() - started) / 1000;
+      rows.push({
+        weights: format,
+        method: name,
+        perplexity: perplexity(model, windows).ppl.toFixed(3),
+        'quantize s': seconds.toFixed(1),
+      });
+    }
+  }
+  tf.dispose(calibration);
+  return rows;
+}
+
+export const CALIBRATION_NOTE = `Calibration: ${CALIBRATION.samples} × ${CALIBRATION.seqLen} tokens of tinystories-train-excerpt.txt (seed ${CALIBRATION.seed}); int formats asymmetric; evaluation: tinystories-valid.txt, each story from BOS, first 512 tokens.`;
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  console.log(markdownTable(methodPerplexityRows()));
+  console.log(CALIBRATION_NOTE);
+}
