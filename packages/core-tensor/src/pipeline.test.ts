@@ -88,6 +88,24 @@ describe.each(TEST_BACKENDS)('sequential pipeline on %s', (backend) => {
     tf.dispose([out, batch]);
   });
 
+  it('releases the calibration activations when a modifier throws', () => {
+    const model = toyModel();
+    const batch = tf.tensor2d([[1, 2]]);
+    const before = tf.memory().numTensors;
+    const failing: Modifier = {
+      name: 'fail',
+      needsCalibration: true,
+      observe: () => undefined,
+      applyBlock: () => {
+        throw new Error('boom');
+      },
+      finalize: () => ({ modifier: 'fail', config: {}, targets: [], seconds: 0 }),
+    };
+    expect(() => runRecipe(model, [failing], { calibration: [batch] })).toThrow('boom');
+    expect(tf.memory().numTensors).toBe(before);
+    batch.dispose();
+  });
+
   it('runs modifiers in recipe order and skips calibration when none observes', () => {
     const model = toyModel();
     const order: string[] = [];

@@ -141,3 +141,16 @@ describe.each(BACKENDS)('MinMaxObserver on %s', (backend) => {
     expectNoLeak(new MinMaxObserver({ args: { granularity: perChannel(1) } }), () => tf.randomNormal([8, 4]));
   });
 });
+
+describe('MinMaxObserver inside a tf.tidy', () => {
+  it('keeps its running range when updated within a caller’s tidy (as in a pipeline observe)', () => {
+    const observer = new MinMaxObserver();
+    tf.tidy(() => observer.update(tf.tensor1d([-1, 2])));
+    tf.tidy(() => observer.update(tf.tensor1d([0.5, 3])));
+    const { scale, zeroPoint } = observer.compute();
+    expect(scale.dataSync()[0]).toBeCloseTo(4 / 255, 7);
+    expect(zeroPoint.dataSync()[0]).toBe(64);
+    tf.dispose([scale, zeroPoint]);
+    observer.reset();
+  });
+});

@@ -20,18 +20,20 @@ export class MinMaxObserver extends ObserverBase {
     const batchMin = reduceGroups(x, this.args.granularity, 'min');
     const batchMax = reduceGroups(x, this.args.granularity, 'max');
     const running = this.range;
+    // tf.keep: update may run inside a caller's tf.tidy (e.g. a pipeline modifier's observe).
     if (!running) {
-      this.range = { min: batchMin, max: batchMax };
+      this.range = { min: tf.keep(batchMin), max: tf.keep(batchMax) };
       return;
     }
     if (!tf.util.arraysEqual(running.min.shape, batchMin.shape)) {
       tf.dispose([batchMin, batchMax]);
       throw this.shapeMismatch(running.min.shape, x.shape);
     }
-    this.range = tf.tidy(() => ({
+    const next = tf.tidy(() => ({
       min: this.combine(running.min, batchMin, 'min'),
       max: this.combine(running.max, batchMax, 'max'),
     }));
+    this.range = { min: tf.keep(next.min), max: tf.keep(next.max) };
     tf.dispose([running.min, running.max, batchMin, batchMax]);
   }
 
