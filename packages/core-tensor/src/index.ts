@@ -1,5 +1,16 @@
 export { ArrayTarget } from './array-target';
 export {
+  assertWritable,
+  bytesFile,
+  type OutputFile,
+  type OverwriteOptions,
+  type WritableOptions,
+  writeAll,
+  writeDirAtomic,
+  writeFileAtomic,
+  writeFilesAtomic,
+} from './atomic-write';
+export {
   type BackendInfo,
   type BackendName,
   currentBackend,
@@ -10,6 +21,7 @@ export { type ClipSearchOptions, groupQuantError, searchClipQParams } from './cl
 export { dataPath, dataRoot, testDataPath } from './data-path';
 export { isLowbitError, LowbitError, type LowbitErrorCode } from './errors';
 export { fakeQuantize, type LsqOptions, lsqFakeQuantize } from './fake-quantize';
+export { fromFloat16Array, fromFloat16Bits, toFloat16Array, toFloat16Bits } from './fp16';
 export {
   describeGranularity,
   type Granularity,

@@ -1,5 +1,5 @@
-export type { OverwriteOptions } from './atomic-write';
-export { fromFloat16Bits, toFloat16Bits } from './fp16';
+export type { OverwriteOptions } from '@lowbit/core-tensor';
+export { fromFloat16Bits, toFloat16Bits } from '@lowbit/core-tensor';
 export type { GptqQuantizeConfig } from './gptq/config-files';
 export type { GptqFormat } from './gptq/gptq-tensors';
 export { packQweight, packQzeros, unpackQweight, unpackQzeros } from './gptq/pack';

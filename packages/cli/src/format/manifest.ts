@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   type Granularity,
@@ -7,6 +7,7 @@ import {
   quantArgs,
   type TargetKind,
 } from '@lowbit/core-tensor';
+import { readJsonFile } from '@lowbit/models';
 import {
   arrayOf,
   assertValid,
@@ -134,16 +135,6 @@ export function targetArgs(target: ManifestTarget): QuantArgs {
   }
 }
 
-function parseJson(path: string): unknown {
-  try {
-    return JSON.parse(readFileSync(path, 'utf8'));
-  } catch (e) {
-    throw new LowbitError('BAD_FILE', `${path} is not valid JSON (${(e as Error).message}). ${FIX}`, {
-      path,
-    });
-  }
-}
-
 function assertVersion(manifest: unknown, path: string): void {
   const { format, formatVersion } = (manifest ?? {}) as Partial<LowbitManifest>;
   if (format !== 'lowbit')
@@ -170,7 +161,7 @@ export function readManifest(dir: string): LowbitManifest {
       { path },
     );
   }
-  const manifest = parseJson(path);
+  const manifest = readJsonFile(path, FIX);
   assertVersion(manifest, path);
   assertValid(manifest, MANIFEST, MANIFEST_FILE, FIX);
   return manifest as LowbitManifest;

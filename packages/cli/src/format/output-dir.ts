@@ -1,6 +1,6 @@
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { LowbitError } from '@lowbit/core-tensor';
+import { assertWritable, LowbitError, writeDirAtomic } from '@lowbit/core-tensor';
 import { isLowbitDir } from './manifest';
 
 /**
@@ -8,16 +8,12 @@ import { isLowbitDir } from './manifest';
  * folder is replaced, so a mistyped --out never deletes unrelated files.
  */
 export function assertOutputWritable(out: string, force: boolean): void {
+  assertWritable([out], {
+    overwrite: force,
+    existsMessage: (path) =>
+      `Output ${path} already exists; pass --force to replace it, or choose another --out.`,
+  });
   if (!existsSync(out)) return;
-  if (!force) {
-    throw new LowbitError(
-      'EXISTS',
-      `Output ${out} already exists; pass --force to replace it, or choose another --out.`,
-      {
-        path: out,
-      },
-    );
-  }
   const replaceable = statSync(out).isDirectory() && (isLowbitDir(out) || readdirSync(out).length === 0);
   if (!replaceable) {
     throw new LowbitError(
@@ -29,10 +25,10 @@ export function assertOutputWritable(out: string, force: boolean): void {
 }
 
 /**
- * Fills a temporary sibling of `out`, then renames it into place, replacing a previous output:
+ * Checks `out` (see assertOutputWritable), creates its parent folders, then fills it atomically:
  * readers never see a half-written directory, and a failure leaves `out` as it was.
  */
-export async function writeDirAtomically(
+export async function writeOutputDir(
   out: string,
   force: boolean,
   fill: (dir: string) => Promise<void>,
@@ -40,16 +36,5 @@ export async function writeDirAtomically(
   const target = resolve(out);
   assertOutputWritable(target, force);
   mkdirSync(dirname(target), { recursive: true });
-  const temporary = `${target}.tmp-${process.pid}`;
-  const previous = `${target}.old-${process.pid}`;
-  rmSync(temporary, { recursive: true, force: true });
-  mkdirSync(temporary);
-  try {
-    await fill(temporary);
-    if (existsSync(target)) renameSync(target, previous);
-    renameSync(temporary, target);
-  } finally {
-    rmSync(temporary, { recursive: true, force: true });
-    rmSync(previous, { recursive: true, force: true });
-  }
+  await writeDirAtomic(target, fill, { overwrite: force });
 }

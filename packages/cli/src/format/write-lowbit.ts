@@ -19,7 +19,7 @@ import {
   TENSORS_FILE,
   TOKENIZER_FILE,
 } from './manifest';
-import { writeDirAtomically } from './output-dir';
+import { writeOutputDir } from './output-dir';
 import { quantizedTensorEntries } from './quantized-tensors';
 
 export interface WriteLowbitOptions {
@@ -81,7 +81,7 @@ export async function writeLowbitDir(options: WriteLowbitOptions): Promise<Lowbi
     backend: { name: options.backend.name, reason: options.backend.reason },
     targets: quantized.map(([target, tensor]) => manifestTarget(target, tensor, measured.get(target.name))),
   };
-  await writeDirAtomically(options.out, options.force, async (dir) => {
+  await writeOutputDir(options.out, options.force, async (dir) => {
     const entries = quantized.flatMap(([target, tensor]) => quantizedTensorEntries(target.name, tensor));
     writeSafetensors(join(dir, TENSORS_FILE), new Map(entries), { format: 'lowbit' });
     await source.save(join(dir, format.baseName));

@@ -1,6 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 import { isLowbitError, LowbitError } from '@lowbit/core-tensor';
+import { HF_CONFIG_FILE } from '@lowbit/models';
 import { isLowbitDir, MANIFEST_FILE } from '../format/index';
 import { inspectHfLlama } from './hf-llama';
 import { inspectLlama2c } from './llama2c';
@@ -29,11 +30,11 @@ function inspectBin(path: string): Inspection {
 
 function inspectDirectory(dir: string): Inspection {
   if (isLowbitDir(dir)) return inspectLowbit(dir);
-  if (existsSync(join(dir, 'config.json'))) return inspectHfLlama(dir);
+  if (existsSync(join(dir, HF_CONFIG_FILE))) return inspectHfLlama(dir);
   if (existsSync(join(dir, 'model.json'))) return inspectTfjsLayers(join(dir, 'model.json'));
   throw new LowbitError(
     'BAD_ARGS',
-    `${dir} holds no ${MANIFEST_FILE}, config.json or model.json; pass a lowbit directory, an HF folder or a tfjs model folder.`,
+    `${dir} holds no ${MANIFEST_FILE}, ${HF_CONFIG_FILE} or model.json; pass a lowbit directory, an HF folder or a tfjs model folder.`,
   );
 }
 

@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { LowbitError } from '@lowbit/core-tensor';
+import { readJsonFile } from '@lowbit/models';
 import { formatShape, gridTable, keyValueTable } from '../table';
 import type { Inspection } from './section';
 
@@ -15,18 +14,6 @@ interface ModelJson {
   weightsManifest?: { paths: string[]; weights: { name: string; shape: number[]; dtype: string }[] }[];
 }
 
-function readModelJson(path: string): ModelJson {
-  try {
-    return JSON.parse(readFileSync(path, 'utf8'));
-  } catch (e) {
-    throw new LowbitError(
-      'BAD_FILE',
-      `${path} is not valid JSON (${(e as Error).message}); re-save the model.`,
-      { path },
-    );
-  }
-}
-
 /** Layers of a tfjs-layers topology (Sequential configs are a list, or { layers }). */
 function layersOf(json: ModelJson): LayerJson[] {
   const config = json.modelTopology?.config;
@@ -35,7 +22,7 @@ function layersOf(json: ModelJson): LayerJson[] {
 
 /** A tfjs model.json: its layers and weight manifest. */
 export function inspectTfjsLayers(path: string): Inspection {
-  const json = readModelJson(path);
+  const json = readJsonFile(path, 'Re-save the model.') as ModelJson;
   const weights = (json.weightsManifest ?? []).flatMap((group) => group.weights);
   const layers = layersOf(json).map((l) => [
     l.class_name,

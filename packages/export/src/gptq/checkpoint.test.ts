@@ -2,16 +2,17 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  fromFloat16Bits,
   initBackend,
   isLowbitError,
   type LowbitErrorCode,
   QuantizedTensor,
   runRecipe,
+  toFloat16Bits,
 } from '@lowbit/core-tensor';
 import { float32Of, type LlamaModel, readSafetensors, saveHfLlama } from '@lowbit/models';
 import { rtn } from '@lowbit/rtn';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { fromFloat16Bits, toFloat16Bits } from '../fp16';
 import { loadStories, quantizeActOrder, randomLlama, smallConfig, storiesPath } from '../test-support/models';
 import { readGptqCheckpoint } from './read';
 import { type GptqCheckpointOptions, writeGptqCheckpoint } from './write';

@@ -1,12 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { LowbitError } from '@lowbit/core-tensor';
-import type { LlamaConfig } from '@lowbit/models';
+import { HF_CONFIG_FILE, HF_WEIGHTS_FILE, readJsonFile } from '@lowbit/models';
 import type { GptqFormat } from './gptq-tensors';
 
-export const CONFIG_FILE = 'config.json';
 export const QUANTIZE_CONFIG_FILE = 'quantize_config.json';
-export const WEIGHTS_FILE = 'model.safetensors';
 
 /** quantize_config.json, also embedded in config.json as `quantization_config`. */
 export interface GptqQuantizeConfig {
@@ -22,46 +20,14 @@ export interface GptqQuantizeConfig {
   checkpoint_format: GptqFormat;
 }
 
-/** transformers' config.json of a LlamaForCausalLM with this config and GPTQ quantization. */
-export function hfConfigJson(
-  config: LlamaConfig,
-  quantization: GptqQuantizeConfig,
-  torchDtype: 'float16' | 'float32',
-): Record<string, unknown> {
-  return {
-    architectures: ['LlamaForCausalLM'],
-    model_type: 'llama',
-    hidden_size: config.dim,
-    intermediate_size: config.hiddenDim,
-    num_hidden_layers: config.nLayers,
-    num_attention_heads: config.nHeads,
-    num_key_value_heads: config.nKvHeads,
-    vocab_size: config.vocabSize,
-    max_position_embeddings: config.seqLen,
-    rms_norm_eps: config.normEps,
-    rope_theta: config.ropeTheta,
-    tie_word_embeddings: config.tiedEmbeddings,
-    hidden_act: 'silu',
-    bos_token_id: 1,
-    eos_token_id: 2,
-    torch_dtype: torchDtype,
-    quantization_config: quantization,
-  };
-}
-
 function readJson(path: string): Record<string, unknown> {
   if (!existsSync(path)) {
     throw new LowbitError(
       'MISSING_FILE',
-      `${path} not found; a GPTQ checkpoint folder holds ${CONFIG_FILE}, ${QUANTIZE_CONFIG_FILE} and ${WEIGHTS_FILE}.`,
+      `${path} not found; a GPTQ checkpoint folder holds ${HF_CONFIG_FILE}, ${QUANTIZE_CONFIG_FILE} and ${HF_WEIGHTS_FILE}.`,
     );
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (e) {
-    throw new LowbitError('BAD_FILE', `${path} is not valid JSON (${(e as Error).message}).`);
-  }
+  const json = readJsonFile(path);
   if (typeof json !== 'object' || json === null)
     throw new LowbitError('BAD_FILE', `${path} is not a JSON object.`);
   return json as Record<string, unknown>;
@@ -86,7 +52,7 @@ export interface GptqCheckpointConfig {
 }
 
 export function readCheckpointConfig(dir: string): GptqCheckpointConfig {
-  const configPath = join(dir, CONFIG_FILE);
+  const configPath = join(dir, HF_CONFIG_FILE);
   const quantizePath = join(dir, QUANTIZE_CONFIG_FILE);
   const config = readJson(configPath);
   const q = readJson(quantizePath);

@@ -1,12 +1,13 @@
 import {
   codeRange,
+  fromFloat16Array,
   LowbitError,
   perChannel,
   perGroup,
   QuantizedTensor,
   quantArgs,
+  toFloat16Bits,
 } from '@lowbit/core-tensor';
-import { fromFloat16Array, toFloat16Bits } from '../fp16';
 import { packQweight, packQzeros, unpackQweight, unpackQzeros } from './pack';
 
 /** Bit widths GPTQ checkpoints store. */

@@ -2,17 +2,21 @@ import { join } from 'node:path';
 import { LowbitError, type QuantizedTensor } from '@lowbit/core-tensor';
 import {
   float32Of,
+  HF_WEIGHTS_FILE,
+  halvesRowSource,
+  hfLinearName,
   int32Of,
+  inverseOrder,
   LINEAR_NAMES,
   type LinearName,
+  llamaTargetName,
   readSafetensors,
   type SafetensorsDtype,
   type SafetensorsTensor,
 } from '@lowbit/models';
-import { hfLinear, lowbitTargetName } from '../hf-names';
-import { type GptqQuantizeConfig, readCheckpointConfig, WEIGHTS_FILE } from './config-files';
+import { type GptqQuantizeConfig, readCheckpointConfig } from './config-files';
 import { decodeGptq, GPTQ_BITS, type GptqScheme } from './gptq-tensors';
-import { halvesRowSource, inverseOrder, permuteRows } from './hf-rows';
+import { permuteRows } from './hf-rows';
 
 export interface GptqCheckpoint {
   quantizeConfig: GptqQuantizeConfig;
@@ -77,7 +81,7 @@ function readLinear(
  */
 export function readGptqCheckpoint(dir: string): GptqCheckpoint {
   const { quantizeConfig, nLayers, nHeads, nKvHeads } = readCheckpointConfig(dir);
-  const path = join(dir, WEIGHTS_FILE);
+  const path = join(dir, HF_WEIGHTS_FILE);
   const { bits, group_size: groupSize, sym, checkpoint_format: format } = quantizeConfig;
   if (!GPTQ_BITS.includes(bits)) bad(path, `bits ${bits}; GPTQ checkpoints hold 2, 3, 4 or 8 bits`);
   const entries = readSafetensors(path).tensors;
@@ -85,10 +89,10 @@ export function readGptqCheckpoint(dir: string): GptqCheckpoint {
   const heads: Partial<Record<LinearName, number>> = { wq: nHeads, wk: nKvHeads };
   for (let i = 0; i < nLayers; i++) {
     for (const n of LINEAR_NAMES) {
-      let q = readLinear(entries, hfLinear(i, n), { bits, groupSize, sym }, path, format);
+      let q = readLinear(entries, hfLinearName(i, n), { bits, groupSize, sym }, path, format);
       const h = heads[n];
       if (h) q = permuteRows(q, inverseOrder(halvesRowSource(h, q.shape[0] / h)));
-      quantized.set(lowbitTargetName(i, n), q);
+      quantized.set(llamaTargetName(i, n), q);
     }
   }
   const floats = new Map([...entries].map(([name, entry]) => [name, float32Of(entry, name)] as const));

@@ -1,26 +1,35 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { type ArrayTarget, LowbitError } from '@lowbit/core-tensor';
-import { LINEAR_NAMES, type LlamaModel, type SafetensorsWriteEntry, writeSafetensors } from '@lowbit/models';
 import {
+  type ArrayTarget,
   assertWritable,
+  bytesFile,
+  LowbitError,
   type OverwriteOptions,
-  writeAll,
+  toFloat16Array,
   writeFilesAtomic,
-  writeNewFile,
-} from '../atomic-write';
-import { toFloat16Array } from '../fp16';
-import { HF_CLASSIFIER, HF_EMBEDDING, HF_FINAL_NORM, hfLayer, hfLinear } from '../hf-names';
-import { type LayerParts, llamaParts } from '../llama-parts';
+} from '@lowbit/core-tensor';
 import {
-  CONFIG_FILE,
-  type GptqQuantizeConfig,
+  HF_CLASSIFIER,
+  HF_CONFIG_FILE,
+  HF_EMBEDDING,
+  HF_FINAL_NORM,
+  HF_WEIGHTS_FILE,
+  halvesRowSource,
+  headSize,
   hfConfigJson,
-  QUANTIZE_CONFIG_FILE,
-  WEIGHTS_FILE,
-} from './config-files';
+  hfLinearName,
+  hfNormName,
+  type LayerNormName,
+  LINEAR_NAMES,
+  type LlamaBlock,
+  type LlamaModel,
+  type SafetensorsWriteEntry,
+  safetensorsOutput,
+} from '@lowbit/models';
+import { type GptqQuantizeConfig, QUANTIZE_CONFIG_FILE } from './config-files';
 import { encodeGptq, type GptqFormat, type GptqScheme, gptqScheme, sequentialGroups } from './gptq-tensors';
-import { halvesRowSource, permuteRows } from './hf-rows';
+import { permuteRows } from './hf-rows';
 
 export interface GptqCheckpointOptions extends OverwriteOptions {
   /** Checked against the quantized tensors when given (they are the source of truth). */
@@ -58,11 +67,11 @@ function quantizedOf(target: ArrayTarget) {
 }
 
 /** The one scheme all decoder linears share, and whether any uses act-order. */
-function modelScheme(layers: readonly LayerParts[]): GptqScheme & { descAct: boolean } {
+function modelScheme(blocks: readonly LlamaBlock[]): GptqScheme & { descAct: boolean } {
   let first: GptqScheme | undefined;
   let descAct = false;
-  for (const layer of layers) {
-    for (const target of Object.values(layer.linears)) {
+  for (const block of blocks) {
+    for (const target of block.targets) {
       const q = quantizedOf(target);
       const scheme = gptqScheme(q, target.name);
       first ??= scheme;
@@ -78,8 +87,8 @@ function modelScheme(layers: readonly LayerParts[]): GptqScheme & { descAct: boo
   return { ...first!, descAct };
 }
 
-function quantizeConfig(layers: readonly LayerParts[], options: GptqCheckpointOptions): GptqQuantizeConfig {
-  const actual = modelScheme(layers);
+function quantizeConfig(blocks: readonly LlamaBlock[], options: GptqCheckpointOptions): GptqQuantizeConfig {
+  const actual = modelScheme(blocks);
   const checks: [string, unknown, unknown][] = [
     ['bits', options.bits, actual.bits],
     ['groupSize', options.groupSize, actual.groupSize],
@@ -105,29 +114,23 @@ function quantizeConfig(layers: readonly LayerParts[], options: GptqCheckpointOp
   };
 }
 
-function layerEntries(
-  model: LlamaModel,
-  layer: LayerParts,
-  index: number,
-  format: GptqFormat,
-  floatEntry: FloatEntry,
-) {
-  const { nHeads, nKvHeads, dim } = model.config;
-  const size = dim / nHeads;
-  const entries: [string, SafetensorsWriteEntry][] = [
-    [
-      `${hfLayer(index)}.input_layernorm.weight`,
-      floatEntry([layer.attentionNorm.length], layer.attentionNorm),
-    ],
+function layerEntries(model: LlamaModel, block: LlamaBlock, format: GptqFormat, floatEntry: FloatEntry) {
+  const { nHeads, nKvHeads } = model.config;
+  const size = headSize(model.config);
+  const { index, norms } = block;
+  const normEntry = (n: LayerNormName): [string, SafetensorsWriteEntry] => [
+    `${hfNormName(index, n)}.weight`,
+    floatEntry([norms[n].length], norms[n]),
   ];
+  const entries = [normEntry('attentionNorm')];
   for (const n of LINEAR_NAMES) {
-    const target = layer.linears[n];
+    const target = block.linears[n];
     let q = quantizedOf(target);
     if (n === 'wq' || n === 'wk') q = permuteRows(q, halvesRowSource(n === 'wq' ? nHeads : nKvHeads, size));
     const t = encodeGptq(q, target.name, format);
     const [out, inputs] = q.shape;
     const groups = t.scales.length / out;
-    const base = hfLinear(index, n);
+    const base = hfLinearName(index, n);
     entries.push(
       [`${base}.qweight`, { shape: [t.qweight.length / out, out], data: t.qweight }],
       [`${base}.qzeros`, { shape: [groups, t.qzeros.length / groups], data: t.qzeros }],
@@ -135,10 +138,7 @@ function layerEntries(
       [`${base}.g_idx`, { shape: [inputs], data: t.gIdx }],
     );
   }
-  entries.push([
-    `${hfLayer(index)}.post_attention_layernorm.weight`,
-    floatEntry([layer.ffnNorm.length], layer.ffnNorm),
-  ]);
+  entries.push(normEntry('ffnNorm'));
   return entries;
 }
 
@@ -155,31 +155,33 @@ export function writeGptqCheckpoint(
   dir: string,
   options: GptqCheckpointOptions = {},
 ): void {
-  const paths = [WEIGHTS_FILE, QUANTIZE_CONFIG_FILE, CONFIG_FILE].map((file) => join(dir, file));
+  const paths = [HF_WEIGHTS_FILE, QUANTIZE_CONFIG_FILE, HF_CONFIG_FILE].map((file) => join(dir, file));
   assertWritable(paths, options);
-  const parts = llamaParts(model);
-  const config = quantizeConfig(parts.layers, options);
+  const config = quantizeConfig(model.blocks, options);
   const floatDtype = options.floatDtype ?? 'F16';
   const floatEntry: FloatEntry = (shape, values) =>
     floatDtype === 'F16' ? { shape, data: toFloat16Array(values), dtype: 'F16' } : { shape, data: values };
   const { vocabSize, dim, tiedEmbeddings } = model.config;
   const entries = new Map<string, SafetensorsWriteEntry>([
-    [`${HF_EMBEDDING}.weight`, floatEntry([vocabSize, dim], parts.embedding)],
-    ...parts.layers.flatMap((layer, i) =>
-      layerEntries(model, layer, i, config.checkpoint_format, floatEntry),
-    ),
-    [HF_FINAL_NORM, floatEntry([dim], parts.finalNorm)],
+    [`${HF_EMBEDDING}.weight`, floatEntry([vocabSize, dim], model.embedding.values)],
+    ...model.blocks.flatMap((block) => layerEntries(model, block, config.checkpoint_format, floatEntry)),
+    [`${HF_FINAL_NORM}.weight`, floatEntry([dim], model.finalNorm)],
   ]);
   if (!tiedEmbeddings)
-    entries.set(`${HF_CLASSIFIER}.weight`, floatEntry([vocabSize, dim], parts.classifier.values));
+    entries.set(`${HF_CLASSIFIER}.weight`, floatEntry([vocabSize, dim], model.classifier.values));
   const json = (value: unknown) => new TextEncoder().encode(`${JSON.stringify(value, null, 2)}\n`);
-  const configJson = json(hfConfigJson(model.config, config, floatDtype === 'F16' ? 'float16' : 'float32'));
+  const configJson = json(
+    hfConfigJson(model.config, {
+      torchDtype: floatDtype === 'F16' ? 'float16' : 'float32',
+      quantizationConfig: config,
+    }),
+  );
   mkdirSync(dir, { recursive: true });
   writeFilesAtomic(
     [
-      { path: paths[0], write: (to) => writeSafetensors(to, entries, { format: 'pt' }) },
-      { path: paths[1], write: (to) => writeNewFile(to, (fd) => writeAll(fd, json(config))) },
-      { path: paths[2], write: (to) => writeNewFile(to, (fd) => writeAll(fd, configJson)) },
+      safetensorsOutput(paths[0], entries, { format: 'pt' }),
+      bytesFile(paths[1], json(config)),
+      bytesFile(paths[2], configJson),
     ],
     options,
   );

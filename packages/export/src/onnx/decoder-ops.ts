@@ -1,4 +1,4 @@
-import type { LlamaConfig } from '@lowbit/models';
+import { headSize, type LlamaConfig, ropeAngles } from '@lowbit/models';
 import type { GraphBuilder } from './graph-builder';
 
 /** Added to the scores of future positions, as lowbit's decoder does. */
@@ -11,29 +11,14 @@ export interface DecoderContext {
   mask: string;
 }
 
-/** cos/sin of p · theta^(−2i / S) for positions p < seqLen and pairs i < S/2, llama2.c's angles. */
-function ropeTables(config: LlamaConfig): { cos: Float32Array; sin: Float32Array } {
-  const size = config.dim / config.nHeads;
-  const half = size / 2;
-  const cos = new Float32Array(config.seqLen * half);
-  const sin = new Float32Array(config.seqLen * half);
-  for (let p = 0; p < config.seqLen; p++) {
-    for (let i = 0; i < half; i++) {
-      const angle = p / config.ropeTheta ** ((2 * i) / size);
-      cos[p * half + i] = Math.cos(angle);
-      sin[p * half + i] = Math.sin(angle);
-    }
-  }
-  return { cos, sin };
-}
-
 /** RoPE tables sliced to the input's length, and the additive causal mask. */
 export function decoderContext(graph: GraphBuilder, config: LlamaConfig, inputIds: string): DecoderContext {
-  const half = config.dim / config.nHeads / 2;
-  const tables = ropeTables(config);
+  const size = headSize(config);
+  // llama2.c's angles: p · theta^(−2i / S) for positions p < seqLen and pairs i < S/2.
+  const tables = ropeAngles(config.seqLen, size, config.ropeTheta);
   const length = graph.op('Shape', [inputIds], { start: 1, end: 2 });
   const firstRows = (table: string) => graph.op('Slice', [table, graph.int64([0]), length, graph.int64([0])]);
-  const dims = [config.seqLen, 1, half, 1];
+  const dims = [config.seqLen, 1, size / 2, 1];
   const positions = graph.op('Range', [
     graph.int64([0], true),
     graph.op('Squeeze', [length, graph.int64([0])]),
@@ -100,7 +85,7 @@ export function causalAttention(
   context: DecoderContext,
 ): string {
   const { nHeads, nKvHeads, dim } = config;
-  const size = dim / nHeads;
+  const size = headSize(config);
   const transpose = (x: string, perm: number[]) => graph.op('Transpose', [x], { perm });
   const unsqueeze = (x: string, axis: number) => graph.op('Unsqueeze', [x, graph.int64([axis])]);
   const queries = graph.op('Reshape', [

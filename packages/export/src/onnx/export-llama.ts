@@ -1,6 +1,5 @@
-import { LowbitError } from '@lowbit/core-tensor';
+import { assertWritable, LowbitError, type OverwriteOptions, writeFilesAtomic } from '@lowbit/core-tensor';
 import type { LlamaModel } from '@lowbit/models';
-import { assertWritable, type OverwriteOptions, writeFilesAtomic } from '../atomic-write';
 import type { AccuracyLevel, LinearOptions } from './linears';
 import { llamaGraph } from './llama-graph';
 import { onnxModelFiles, type SerializeOptions } from './serialize';

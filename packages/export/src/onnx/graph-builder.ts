@@ -1,4 +1,4 @@
-import { onnx } from './onnx-proto';
+import { onnx } from '@lowbit/models';
 
 const { DataType } = onnx.TensorProto;
 const { AttributeType } = onnx.AttributeProto;

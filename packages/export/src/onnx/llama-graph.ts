@@ -1,7 +1,17 @@
 import type { ArrayTarget } from '@lowbit/core-tensor';
-import type { LlamaConfig, LlamaModel } from '@lowbit/models';
-import { HF_CLASSIFIER, HF_EMBEDDING, HF_FINAL_NORM, hfLayer, hfLinear } from '../hf-names';
-import { type LayerParts, llamaParts } from '../llama-parts';
+import {
+  HF_CLASSIFIER,
+  HF_EMBEDDING,
+  HF_FINAL_NORM,
+  headSize,
+  hfLinearName,
+  hfNormName,
+  type LayerNormName,
+  type LinearName,
+  type LlamaBlock,
+  type LlamaConfig,
+  type LlamaModel,
+} from '@lowbit/models';
 import { causalAttention, type DecoderContext, decoderContext, rmsNorm, rotary } from './decoder-ops';
 import { GraphBuilder } from './graph-builder';
 import { type LinearOptions, linear } from './linears';
@@ -13,24 +23,20 @@ interface LayerInputs {
   options: LinearOptions;
 }
 
-function decoderLayer(x: string, layer: LayerParts, index: number, inputs: LayerInputs): string {
+function decoderLayer(x: string, block: LlamaBlock, inputs: LayerInputs): string {
   const { graph, config, context, options } = inputs;
-  const prefix = hfLayer(index);
-  const size = config.dim / config.nHeads;
-  const project = (input: string, n: keyof LayerParts['linears']) =>
-    linear(graph, input, layer.linears[n], hfLinear(index, n), options);
-  const normed = rmsNorm(graph, x, layer.attentionNorm, `${prefix}.input_layernorm.weight`, config.normEps);
+  const size = headSize(config);
+  const { index } = block;
+  const project = (input: string, n: LinearName) =>
+    linear(graph, input, block.linears[n], hfLinearName(index, n), options);
+  const norm = (input: string, n: LayerNormName) =>
+    rmsNorm(graph, input, block.norms[n], `${hfNormName(index, n)}.weight`, config.normEps);
+  const normed = norm(x, 'attentionNorm');
   const q = rotary(graph, project(normed, 'wq'), config.nHeads, size, context);
   const k = rotary(graph, project(normed, 'wk'), config.nKvHeads, size, context);
   const attended = causalAttention(graph, q, k, project(normed, 'wv'), config, context);
   const afterAttention = graph.op('Add', [x, project(attended, 'wo')]);
-  const ffnInput = rmsNorm(
-    graph,
-    afterAttention,
-    layer.ffnNorm,
-    `${prefix}.post_attention_layernorm.weight`,
-    config.normEps,
-  );
+  const ffnInput = norm(afterAttention, 'ffnNorm');
   const gate = project(ffnInput, 'w1');
   const swiglu = graph.op('Mul', [
     graph.op('Mul', [gate, graph.op('Sigmoid', [gate])]),
@@ -77,20 +83,17 @@ function classifier(
 export function llamaGraph(model: LlamaModel, options: LinearOptions): GraphBuilder {
   const { config } = model;
   const graph = new GraphBuilder();
-  const parts = llamaParts(model);
   const inputIds = graph.input('input_ids', 'int64', ['batch', 'sequence']);
   const embedding = graph.initializer(
     `${HF_EMBEDDING}.weight`,
     [config.vocabSize, config.dim],
-    parts.embedding,
+    model.embedding.values,
   );
   const context = decoderContext(graph, config, inputIds);
   let x = graph.op('Gather', [embedding, inputIds]);
-  parts.layers.forEach((layer, i) => {
-    x = decoderLayer(x, layer, i, { graph, config, context, options });
-  });
-  x = rmsNorm(graph, x, parts.finalNorm, HF_FINAL_NORM, config.normEps);
-  const logits = classifier(graph, x, parts.classifier, config, inputIds, options);
+  for (const block of model.blocks) x = decoderLayer(x, block, { graph, config, context, options });
+  x = rmsNorm(graph, x, model.finalNorm, `${HF_FINAL_NORM}.weight`, config.normEps);
+  const logits = classifier(graph, x, model.classifier, config, inputIds, options);
   graph.node('Identity', [logits], { name: 'logits', outputs: ['logits'] });
   graph.output('logits', 'float', ['batch', 'sequence', config.vocabSize]);
   return graph;

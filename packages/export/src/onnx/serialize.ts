@@ -1,8 +1,7 @@
 import { basename, dirname, join } from 'node:path';
-import { LowbitError } from '@lowbit/core-tensor';
-import { type OutputFile, writeAll, writeNewFile } from '../atomic-write';
+import { bytesFile, LowbitError, type OutputFile, writeAll } from '@lowbit/core-tensor';
+import { onnx } from '@lowbit/models';
 import { DATA_TYPE, type GraphBuilder, type Initializer } from './graph-builder';
-import { onnx } from './onnx-proto';
 
 /** Weights above this many bytes go to an external data file: protobuf messages must stay below 2 GiB. */
 const INLINE_LIMIT = 1.8 * 2 ** 30;
@@ -92,11 +91,8 @@ function withExternalData(graph: GraphBuilder, path: string): OutputFile[] {
   });
   const model = encodeModel(graph, tensors);
   return [
-    {
-      path: join(dirname(path), location),
-      write: (to) => writeNewFile(to, (fd) => writeExternalData(fd, placements)),
-    },
-    { path, write: (to) => writeNewFile(to, (fd) => writeAll(fd, model)) },
+    { path: join(dirname(path), location), fill: (fd) => writeExternalData(fd, placements) },
+    bytesFile(path, model),
   ];
 }
 
@@ -116,5 +112,5 @@ export function onnxModelFiles(
     );
   }
   const model = encodeModel(graph, graph.initializers.map(inlineTensor));
-  return [{ path, write: (to) => writeNewFile(to, (fd) => writeAll(fd, model)) }];
+  return [bytesFile(path, model)];
 }

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { HF_CLASSIFIER, HF_EMBEDDING } from '../hf-names';
-import { onnx } from './onnx-proto';
+import { HF_CLASSIFIER, HF_EMBEDDING, onnx } from '@lowbit/models';
 
 /** Bytes of each initializer of an ONNX model (inline raw data, or its external data length). */
 export function onnxInitializerBytes(path: string): Map<string, number> {

@@ -14,6 +14,7 @@ import {
   type LlamaConfig,
   LlamaModel,
   type LlamaWeights,
+  linearShape,
   loadLlama2c,
 } from '@lowbit/models';
 
@@ -39,20 +40,6 @@ export function smallConfig(overrides: Partial<LlamaConfig> = {}): LlamaConfig {
     tiedEmbeddings: false,
     ...overrides,
   };
-}
-
-function linearShape(c: LlamaConfig, n: LinearName): [number, number] {
-  const kv = (c.dim / c.nHeads) * c.nKvHeads;
-  const shapes: Record<LinearName, [number, number]> = {
-    wq: [c.dim, c.dim],
-    wk: [kv, c.dim],
-    wv: [kv, c.dim],
-    wo: [c.dim, c.dim],
-    w1: [c.hiddenDim, c.dim],
-    w2: [c.dim, c.hiddenDim],
-    w3: [c.hiddenDim, c.dim],
-  };
-  return shapes[n];
 }
 
 /** A llama with seeded random weights: linears U(−0.25, 0.25), norms U(0.75, 1.25). */

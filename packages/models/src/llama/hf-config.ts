@@ -66,8 +66,18 @@ export function configFromHf(json: unknown, path: string): LlamaConfig {
   return config;
 }
 
+export interface HfConfigJsonOptions {
+  /** Default 'float32'. */
+  torchDtype?: 'float16' | 'float32';
+  /** Written as `quantization_config` (e.g. GPTQ's quantize_config.json). */
+  quantizationConfig?: object;
+}
+
 /** config.json contents for a LlamaForCausalLM with this config. */
-export function hfConfigJson(config: LlamaConfig): Record<string, unknown> {
+export function hfConfigJson(
+  config: LlamaConfig,
+  options: HfConfigJsonOptions = {},
+): Record<string, unknown> {
   return {
     architectures: ['LlamaForCausalLM'],
     model_type: 'llama',
@@ -84,6 +94,7 @@ export function hfConfigJson(config: LlamaConfig): Record<string, unknown> {
     hidden_act: 'silu',
     bos_token_id: 1,
     eos_token_id: 2,
-    torch_dtype: 'float32',
+    torch_dtype: options.torchDtype ?? 'float32',
+    ...(options.quantizationConfig && { quantization_config: options.quantizationConfig }),
   };
 }

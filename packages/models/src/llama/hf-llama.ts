@@ -1,6 +1,6 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { LowbitError } from '@lowbit/core-tensor';
+import { bytesFile, LowbitError, writeFilesAtomic } from '@lowbit/core-tensor';
 import {
   float32Of,
   readSafetensors,
@@ -8,33 +8,29 @@ import {
   type SafetensorsWriteEntry,
   writeSafetensors,
 } from '../safetensors/safetensors';
-import { assertFileExists } from '../text/files';
-import { writeBytes, writeFileAtomic } from './binary-io';
+import { assertFileExists, readJsonFile } from '../text/files';
 import type { LlamaConfig } from './config';
 import { configFromHf, hfConfigJson } from './hf-config';
+import {
+  HF_CLASSIFIER,
+  HF_CONFIG_FILE,
+  HF_EMBEDDING,
+  HF_FINAL_NORM,
+  HF_WEIGHTS_FILE,
+  hfLinearName,
+  hfNormName,
+} from './hf-names';
 import { halvesToInterleaved, interleavedToHalves } from './hf-permute';
 import { LlamaModel } from './llama-model';
 import type { LoadLlamaOptions } from './llama2c';
 import {
   allocateWeights,
   LINEAR_NAMES,
-  type LinearName,
   type LlamaLayerWeights,
   type LlamaWeights,
   linearShape,
 } from './weights';
 
-const CONFIG_FILE = 'config.json';
-const WEIGHTS_FILE = 'model.safetensors';
-const HF_LINEAR: Record<LinearName, string> = {
-  wq: 'self_attn.q_proj',
-  wk: 'self_attn.k_proj',
-  wv: 'self_attn.v_proj',
-  wo: 'self_attn.o_proj',
-  w1: 'mlp.gate_proj',
-  w2: 'mlp.down_proj',
-  w3: 'mlp.up_proj',
-};
 /** Buffers some exports carry that the decoder recomputes. */
 const IGNORED = /^model\.layers\.\d+\.self_attn\.rotary_emb\.inv_freq$/;
 
@@ -42,21 +38,17 @@ const IGNORED = /^model\.layers\.\d+\.self_attn\.rotary_emb\.inv_freq$/;
 function hfTensors(config: LlamaConfig, weights: LlamaWeights): Map<string, SafetensorsWriteEntry> {
   const { dim, vocabSize } = config;
   const tensors = new Map<string, SafetensorsWriteEntry>([
-    ['model.embed_tokens.weight', { shape: [vocabSize, dim], data: weights.tokenEmbedding }],
+    [`${HF_EMBEDDING}.weight`, { shape: [vocabSize, dim], data: weights.tokenEmbedding }],
   ]);
   weights.layers.forEach((layer, i) => {
-    const prefix = `model.layers.${i}`;
-    tensors.set(`${prefix}.input_layernorm.weight`, { shape: [dim], data: layer.attentionNorm });
+    tensors.set(`${hfNormName(i, 'attentionNorm')}.weight`, { shape: [dim], data: layer.attentionNorm });
     for (const n of LINEAR_NAMES)
-      tensors.set(`${prefix}.${HF_LINEAR[n]}.weight`, {
-        shape: linearShape(config, n),
-        data: layer.linears[n],
-      });
-    tensors.set(`${prefix}.post_attention_layernorm.weight`, { shape: [dim], data: layer.ffnNorm });
+      tensors.set(`${hfLinearName(i, n)}.weight`, { shape: linearShape(config, n), data: layer.linears[n] });
+    tensors.set(`${hfNormName(i, 'ffnNorm')}.weight`, { shape: [dim], data: layer.ffnNorm });
   });
-  tensors.set('model.norm.weight', { shape: [dim], data: weights.finalNorm });
+  tensors.set(`${HF_FINAL_NORM}.weight`, { shape: [dim], data: weights.finalNorm });
   if (weights.classifier)
-    tensors.set('lm_head.weight', { shape: [vocabSize, dim], data: weights.classifier });
+    tensors.set(`${HF_CLASSIFIER}.weight`, { shape: [vocabSize, dim], data: weights.classifier });
   return tensors;
 }
 
@@ -99,7 +91,7 @@ function takeTensors(
     entry.data.set(float32Of(tensor, name));
   }
   const unknown = [...stored.keys()].filter(
-    (n) => !expected.has(n) && !IGNORED.test(n) && n !== 'lm_head.weight',
+    (n) => !expected.has(n) && !IGNORED.test(n) && n !== `${HF_CLASSIFIER}.weight`,
   );
   if (unknown.length) {
     throw new LowbitError(
@@ -111,17 +103,11 @@ function takeTensors(
 
 /** Loads an HF llama folder: config.json and a single model.safetensors (F32, F16 or BF16). */
 export function loadHfLlama(dir: string, options: LoadLlamaOptions = {}): LlamaModel {
-  const configPath = join(dir, CONFIG_FILE);
-  const weightsPath = join(dir, WEIGHTS_FILE);
+  const configPath = join(dir, HF_CONFIG_FILE);
+  const weightsPath = join(dir, HF_WEIGHTS_FILE);
   assertFileExists(configPath, 'HF config');
   assertFileExists(weightsPath, 'HF weights (sharded checkpoints are not supported)');
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(configPath, 'utf8'));
-  } catch (e) {
-    throw new LowbitError('BAD_FILE', `${configPath} is not valid JSON (${(e as Error).message}).`);
-  }
-  const config = configFromHf(json, configPath);
+  const config = configFromHf(readJsonFile(configPath), configPath);
   const weights = allocateWeights(config);
   takeTensors(hfTensors(config, weights), readSafetensors(weightsPath).tensors, weightsPath);
   weights.layers = weights.layers.map((layer) => permuteLayer(config, layer, halvesToInterleaved));
@@ -137,7 +123,7 @@ export function saveHfLlama(model: LlamaModel, dir: string): void {
     ...current,
     layers: current.layers.map((layer) => permuteLayer(config, layer, interleavedToHalves)),
   };
-  writeSafetensors(join(dir, WEIGHTS_FILE), hfTensors(config, weights), { format: 'pt' });
+  writeSafetensors(join(dir, HF_WEIGHTS_FILE), hfTensors(config, weights), { format: 'pt' });
   const json = new TextEncoder().encode(`${JSON.stringify(hfConfigJson(config), null, 2)}\n`);
-  writeFileAtomic(join(dir, CONFIG_FILE), (fd) => writeBytes(fd, json));
+  writeFilesAtomic([bytesFile(join(dir, HF_CONFIG_FILE), json)], { overwrite: true });
 }

@@ -4,21 +4,13 @@ import { headSize, type LlamaConfig } from './config';
 import { linearMapping, normMapping } from './mappings';
 import { linear, rmsNorm, silu } from './ops';
 import { applyRope, type RopeTables } from './rope';
-import { LINEAR_NAMES, type LinearName, type LlamaLayerWeights, linearShape } from './weights';
-
-const MODULE_OF: Record<LinearName, string> = {
-  wq: 'attention',
-  wk: 'attention',
-  wv: 'attention',
-  wo: 'attention',
-  w1: 'feed_forward',
-  w2: 'feed_forward',
-  w3: 'feed_forward',
-};
-
-function targetName(layer: number, name: LinearName): string {
-  return `layers.${layer}.${MODULE_OF[name]}.${name}`;
-}
+import {
+  LINEAR_NAMES,
+  type LinearName,
+  type LlamaLayerWeights,
+  linearShape,
+  llamaTargetName,
+} from './weights';
 
 /**
  * One llama decoder layer: x + attention(RMSNorm(x)), then + SwiGLU(RMSNorm(·)). Its linears are
@@ -30,9 +22,13 @@ export class LlamaBlock implements Block {
   readonly mappings: readonly Mapping[];
   /** Execution order for true-sequential techniques: q/k/v, then o, then gate/up, then down. */
   readonly sequentialGroups: readonly (readonly string[])[];
-  private readonly linears: Record<LinearName, ArrayTarget>;
-  /** Only the norms: the linears' arrays belong to their targets, which drop them once quantized. */
-  private readonly norms: Pick<LlamaLayerWeights, 'attentionNorm' | 'ffnNorm'>;
+  /** The linears' targets by llama2.c name (also in `targets`, in LINEAR_NAMES order). */
+  readonly linears: Readonly<Record<LinearName, ArrayTarget>>;
+  /**
+   * The RMSNorm weights (shared arrays: do not mutate), readable without dequantizing anything.
+   * Only the norms: the linears' arrays belong to their targets, which drop them once quantized.
+   */
+  readonly norms: Readonly<Pick<LlamaLayerWeights, 'attentionNorm' | 'ffnNorm'>>;
 
   constructor(
     private readonly config: LlamaConfig,
@@ -45,7 +41,7 @@ export class LlamaBlock implements Block {
     this.linears = Object.fromEntries(
       LINEAR_NAMES.map((n) => [
         n,
-        new ArrayTarget(targetName(index, n), 'linear', linearShape(config, n), weights.linears[n]),
+        new ArrayTarget(llamaTargetName(index, n), 'linear', linearShape(config, n), weights.linears[n]),
       ]),
     ) as Record<LinearName, ArrayTarget>;
     this.targets = LINEAR_NAMES.map((n) => this.linears[n]);

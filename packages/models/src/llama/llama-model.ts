@@ -14,9 +14,12 @@ export class LlamaModel implements QuantModel {
   readonly task = 'causal-lm' as const;
   readonly blocks: readonly LlamaBlock[];
   readonly outerTargets: readonly ArrayTarget[];
-  private readonly embedding: ArrayTarget;
-  private readonly classifier: ArrayTarget;
-  private readonly finalNorm: Float32Array;
+  /** The token embedding target, `tok_embeddings` [vocab, dim]. */
+  readonly embedding: ArrayTarget;
+  /** The classifier target: `output`, or the embedding itself when tied. */
+  readonly classifier: ArrayTarget;
+  /** The final RMSNorm weight (shared: do not mutate), readable without dequantizing anything. */
+  readonly finalNorm: Float32Array;
 
   constructor(
     readonly name: string,
@@ -67,7 +70,11 @@ export class LlamaModel implements QuantModel {
     return tf.tidy(() => linear(rmsNorm(x, this.finalNorm, this.config.normEps), this.classifier.weight()));
   }
 
-  /** The model's current weights (shared arrays, not copies), e.g. for saving. */
+  /**
+   * The model's current weights (shared arrays, not copies), e.g. for saving. Quantized targets
+   * are dequantized into new arrays: read `embedding`, `finalNorm` or a block's `norms` and
+   * `linears` for just those.
+   */
   weights(): LlamaWeights {
     return {
       tokenEmbedding: this.embedding.values,

@@ -1,10 +1,9 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend, testDataPath } from '@lowbit/core-tensor';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectError } from '../text/test-support/expect-error';
-import { writeFileAtomic } from './binary-io';
 import { loadLlama2c, saveLlama2c } from './llama2c';
 import { logitsOf } from './test-support/logits';
 import { randomLlama, smallConfig } from './test-support/random-llama';
@@ -118,24 +117,5 @@ describe('loadLlama2c rejects bad files', () => {
       'BAD_FILE',
       /nHeads 8 is not a multiple of nKvHeads 3/,
     );
-  });
-});
-
-describe('writeFileAtomic', () => {
-  it('leaves neither output nor temp file when the write fails', () => {
-    const sub = mkdtempSync(join(dir, 'atomic-'));
-    const path = join(sub, 'out.bin');
-    expect(() =>
-      writeFileAtomic(path, () => {
-        throw new Error('disk full');
-      }),
-    ).toThrow('disk full');
-    expect(readdirSync(sub)).toEqual([]);
-  });
-
-  it('a missing folder is MISSING_FILE', () => {
-    const path = join(dir, 'no-such-folder', 'out.bin');
-    expectError(() => writeFileAtomic(path, () => undefined), 'MISSING_FILE', /folder exists/);
-    expect(existsSync(path)).toBe(false);
   });
 });

@@ -1,8 +1,8 @@
 import { closeSync, fstatSync, openSync } from 'node:fs';
 import { basename, extname } from 'node:path';
-import { LowbitError } from '@lowbit/core-tensor';
+import { LowbitError, writeAll, writeFileAtomic } from '@lowbit/core-tensor';
 import { assertFileExists } from '../text/files';
-import { readBytesAt, readFloats, writeBytes, writeFileAtomic, writeFloats } from './binary-io';
+import { readBytesAt, readFloats, writeFloats } from './binary-io';
 import {
   configProblem,
   headSize,
@@ -167,8 +167,12 @@ export function saveLlama2c(model: LlamaModel, path: string): void {
     seqLen,
   );
   const rope = ropeAngles(seqLen, headSize(config), config.ropeTheta);
-  writeFileAtomic(path, (fd) => {
-    writeBytes(fd, new Uint8Array(header.buffer));
-    for (const array of fileOrder(model.weights(), rope)) writeFloats(fd, array);
-  });
+  writeFileAtomic(
+    path,
+    (fd) => {
+      writeAll(fd, new Uint8Array(header.buffer));
+      for (const array of fileOrder(model.weights(), rope)) writeFloats(fd, array);
+    },
+    { overwrite: true },
+  );
 }

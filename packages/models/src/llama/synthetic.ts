@@ -1,5 +1,4 @@
-import { mulberry32 } from '@lowbit/core-tensor';
-import { writeBytes, writeFileAtomic } from './binary-io';
+import { mulberry32, writeAll, writeFileAtomic } from '@lowbit/core-tensor';
 
 /** Shape of a random llama2.c checkpoint for speed and memory benchmarks (not for accuracy). */
 export interface SyntheticLlamaOptions {
@@ -23,7 +22,7 @@ function writeStream(fd: number, count: number, value: (i: number) => number): v
   for (let start = 0; start < count; start += CHUNK) {
     const n = Math.min(CHUNK, count - start);
     for (let i = 0; i < n; i++) chunk[i] = value(start + i);
-    writeBytes(fd, new Uint8Array(chunk.buffer, 0, 4 * n));
+    writeAll(fd, new Uint8Array(chunk.buffer, 0, 4 * n));
   }
 }
 
@@ -76,10 +75,14 @@ export function writeSyntheticLlama2c(path: string, options: SyntheticLlamaOptio
     [seqLen * half, (i) => Math.sin(angle(i))], // freq_cis_imag
     ...(separateClassifier ? [[vocab * dim, uniform] as [number, (i: number) => number]] : []), // wcls
   ];
-  writeFileAtomic(path, (fd) => {
-    writeBytes(fd, new Uint8Array(header.buffer));
-    for (const [count, value] of sections) writeStream(fd, count, value);
-  });
+  writeFileAtomic(
+    path,
+    (fd) => {
+      writeAll(fd, new Uint8Array(header.buffer));
+      for (const [count, value] of sections) writeStream(fd, count, value);
+    },
+    { overwrite: true },
+  );
   const floats = sections.reduce((sum, [count]) => sum + count, 0);
   return { parameters: floats - 2 * seqLen * half, bytes: header.byteLength + 4 * floats };
 }

@@ -4,6 +4,21 @@ import { kvDim, type LlamaConfig } from './config';
 export const LINEAR_NAMES = ['wq', 'wk', 'wv', 'wo', 'w1', 'w2', 'w3'] as const;
 export type LinearName = (typeof LINEAR_NAMES)[number];
 
+const MODULE_OF: Record<LinearName, string> = {
+  wq: 'attention',
+  wk: 'attention',
+  wv: 'attention',
+  wo: 'attention',
+  w1: 'feed_forward',
+  w2: 'feed_forward',
+  w3: 'feed_forward',
+};
+
+/** The LlamaModel target name of a layer's linear, e.g. layers.0.attention.wq. */
+export function llamaTargetName(layer: number, name: LinearName): string {
+  return `layers.${layer}.${MODULE_OF[name]}.${name}`;
+}
+
 /** One decoder layer's weights; linears are row-major [out, in], llama2.c's interleaved RoPE layout. */
 export interface LlamaLayerWeights {
   attentionNorm: Float32Array;

@@ -1,6 +1,7 @@
 export { OnnxAttributes, type OnnxAttributeValue } from './attributes';
 export { type OnnxGraph, type OnnxNode, type OnnxValueInfo, readOnnxGraph } from './graph';
 export { type LoadOnnxModelOptions, loadOnnxModel, type OnnxModel } from './onnx-model';
+export { onnx } from './onnx-proto';
 export { SUPPORTED_ONNX_OPS } from './ops/registry';
 export { onnxModelBytes, type SaveOnnxModelOptions, saveOnnxModel } from './save';
 export type { OnnxTensor } from './tensor';

@@ -9,5 +9,6 @@ export {
   type SafetensorsFile,
   type SafetensorsTensor,
   type SafetensorsWriteEntry,
+  safetensorsOutput,
   writeSafetensors,
 } from './safetensors';

@@ -1,6 +1,12 @@
 import { closeSync, fstatSync, openSync } from 'node:fs';
-import { LowbitError } from '@lowbit/core-tensor';
-import { readBytesAt, writeBytes, writeFileAtomic } from '../llama/binary-io';
+import {
+  fromFloat16Bits,
+  LowbitError,
+  type OutputFile,
+  writeAll,
+  writeFilesAtomic,
+} from '@lowbit/core-tensor';
+import { readBytesAt } from '../llama/binary-io';
 import { assertFileExists, readBytes } from '../text/files';
 
 /** Element types lowbit reads and writes (safetensors' names). */
@@ -132,15 +138,6 @@ function checkLayout(entries: SafetensorsEntry[], dataBytes: number, source: str
   if (expected !== dataBytes) throw bad(source, `${dataBytes - expected} bytes follow the last tensor`);
 }
 
-function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exponent = (h >> 10) & 0x1f;
-  const fraction = h & 0x3ff;
-  if (exponent === 0) return sign * fraction * 2 ** -24;
-  if (exponent === 31) return fraction ? Number.NaN : sign * Number.POSITIVE_INFINITY;
-  return sign * (1 + fraction / 1024) * 2 ** (exponent - 15);
-}
-
 /** A tensor's values as float32 (F32 is a view when aligned); integer types convert too. */
 export function float32Of(tensor: SafetensorsTensor, name = 'tensor'): Float32Array {
   const { dtype, bytes } = tensor;
@@ -151,7 +148,7 @@ export function float32Of(tensor: SafetensorsTensor, name = 'tensor'): Float32Ar
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const out = new Float32Array(count);
-  if (dtype === 'F16') for (let i = 0; i < count; i++) out[i] = halfToFloat(view.getUint16(2 * i, true));
+  if (dtype === 'F16') for (let i = 0; i < count; i++) out[i] = fromFloat16Bits(view.getUint16(2 * i, true));
   else if (dtype === 'BF16') {
     const bits = new Uint32Array(out.buffer);
     for (let i = 0; i < count; i++) bits[i] = view.getUint16(2 * i, true) << 16;
@@ -293,19 +290,29 @@ function headerBytes(
   return padded;
 }
 
-/** Writes tensors, in order, as .safetensors (temp file, then rename: never a partial file). */
+/** The .safetensors file of `tensors`, in order, for writeFilesAtomic (the header is checked now). */
+export function safetensorsOutput(
+  path: string,
+  tensors: ReadonlyMap<string, SafetensorsWriteEntry>,
+  metadata: Record<string, string> = {},
+): OutputFile {
+  const header = headerBytes(tensors, metadata);
+  const length = new Uint8Array(8);
+  new DataView(length.buffer).setBigUint64(0, BigInt(header.length), true);
+  const fill = (fd: number) => {
+    writeAll(fd, length);
+    writeAll(fd, header);
+    for (const { data } of tensors.values())
+      writeAll(fd, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+  };
+  return { path, fill };
+}
+
+/** Writes tensors, in order, as .safetensors, replacing `path` (temp file, then rename: never a partial file). */
 export function writeSafetensors(
   path: string,
   tensors: ReadonlyMap<string, SafetensorsWriteEntry>,
   metadata: Record<string, string> = {},
 ): void {
-  const header = headerBytes(tensors, metadata);
-  const length = new Uint8Array(8);
-  new DataView(length.buffer).setBigUint64(0, BigInt(header.length), true);
-  writeFileAtomic(path, (fd) => {
-    writeBytes(fd, length);
-    writeBytes(fd, header);
-    for (const { data } of tensors.values())
-      writeBytes(fd, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
-  });
+  writeFilesAtomic([safetensorsOutput(path, tensors, metadata)], { overwrite: true });
 }

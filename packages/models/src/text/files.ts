@@ -17,6 +17,16 @@ export function readBytes(path: string, what: string): Uint8Array {
   return readFileSync(path);
 }
 
+/** A JSON file's value; BAD_FILE when it cannot be read or parsed, the message ending with `remedy`. */
+export function readJsonFile(path: string, remedy?: string): unknown {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    const message = `${path} is not valid JSON (${(e as Error).message}).`;
+    throw new LowbitError('BAD_FILE', remedy ? `${message} ${remedy}` : message, { path });
+  }
+}
+
 /** The non-blank lines of a text file (LF or CRLF), unchanged otherwise. */
 export function readTextLines(path: string): string[] {
   const text = new TextDecoder().decode(readBytes(path, 'Text file'));

@@ -1,5 +1,5 @@
 export { type CalibrationOptions, sampleCalibration } from './calibration';
-export { readTextLines } from './files';
+export { readJsonFile, readTextLines } from './files';
 export { type TokenWindowOptions, tokenWindows } from './token-windows';
 export {
   assertVocabMatches,

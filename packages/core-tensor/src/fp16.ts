@@ -40,10 +40,12 @@ export function fromFloat16Bits(half: number): number {
   return sign * (1 + fraction / 1024) * 2 ** (exponent - 15);
 }
 
+/** binary16 bits of each value, rounded as {@link toFloat16Bits}. */
 export function toFloat16Array(values: ArrayLike<number>): Uint16Array {
   return Uint16Array.from({ length: values.length }, (_, i) => toFloat16Bits(values[i]));
 }
 
+/** The values of binary16 bits. */
 export function fromFloat16Array(halves: Uint16Array): Float32Array {
   return Float32Array.from(halves, fromFloat16Bits);
 }
