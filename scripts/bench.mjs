@@ -10,6 +10,7 @@ const BENCHES = [
   'packages/core-tensor/bench/linalg.mjs',
   'packages/rtn/bench/rtn.mjs',
   'examples/llm-tinystories/bench-rtn-perplexity.mjs',
+  'examples/llm-tinystories/bench-methods.mjs',
   'examples/cnn-fashion-mnist/bench-rtn-accuracy.mjs',
   'examples/llm-tinystories/bench-memory.mjs',
   'packages/export/bench/export.mjs',
