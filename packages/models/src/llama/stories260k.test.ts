@@ -11,7 +11,7 @@ import { loadLlama2c } from './llama2c';
 import { perplexity } from './perplexity';
 import { ropeAngles } from './rope';
 import { relativeDifference } from './test-support/logits';
-import { readLlama2cReference, referenceNllSum } from './test-support/reference-llama';
+import { readLlama2cReference, referenceLogits, referenceNllSum } from './test-support/reference-llama';
 
 const binPath = testDataPath('llm/stories260K.bin');
 const tokPath = testDataPath('llm/tok512.bin');
@@ -72,6 +72,18 @@ describe.skipIf(!binPath || !tokPath)('stories260K on wasm', () => {
     expect(tokens.length).toBe(61);
     expect(text.startsWith(REFERENCE_TEXT)).toBe(true);
     expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('its first 60 greedy tokens equal those of an independent float64 forward pass', () => {
+    // The README's reference text ends after 44 tokens; beyond it, a plain-JS float64 llama2.c
+    // forward pass (test-support/reference-llama.ts) is the independent check.
+    const reference = readLlama2cReference(binPath!);
+    const expected = [1];
+    for (let step = 0; step < 60; step++) {
+      const logits = referenceLogits(reference, expected).at(-1)!;
+      expected.push(logits.indexOf(Math.max(...logits)));
+    }
+    expect(generate(model, tokenizer, { steps: 60 }).tokens).toEqual(expected);
   });
 
   it('samples reproducibly for a seed and continues a prompt', () => {
