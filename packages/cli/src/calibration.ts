@@ -7,20 +7,24 @@ import { llamaOf, tokenizerFor, tokenizerPath } from './tokenizer';
 export interface CalibrationOptions {
   /** A text file for a causal LM, an IDX images file for a classifier. */
   calib?: string;
-  samples: number;
-  /** Tokens per text sample (default: the model's sequence length). */
+  /** Default: 32 texts or 128 images. */
+  samples?: number;
+  /** Tokens per text sample (default: 128, at most the model's sequence length). */
   seqLen?: number;
   seed: number;
   tokenizer?: string;
 }
 
 const IMAGE_BATCH = 32;
+const TEXT_SAMPLES = 32;
+const TEXT_SEQ_LEN = 128;
+const IMAGE_SAMPLES = 128;
 
 function textBatches(loaded: LoadedModel, path: string, options: CalibrationOptions): tf.Tensor[] {
-  const seqLen = options.seqLen ?? llamaOf(loaded, 'Calibration').config.seqLen;
+  const seqLen = options.seqLen ?? Math.min(TEXT_SEQ_LEN, llamaOf(loaded, 'Calibration').config.seqLen);
   const tokenizer = tokenizerFor(loaded, tokenizerPath(loaded, options.tokenizer), 'Calibration');
   return sampleCalibration(readTextLines(path), {
-    samples: options.samples,
+    samples: options.samples ?? TEXT_SAMPLES,
     seqLen,
     seed: options.seed,
     tokenizer,
@@ -41,7 +45,7 @@ function imageBatchesFrom(loaded: LoadedModel, path: string, options: Calibratio
     images: Float32Array.from(data, (p) => p / 255),
     shape: [count, 1, height, width] as [number, number, number, number],
   };
-  const indices = sampleIndices(count, Math.min(options.samples, count), options.seed);
+  const indices = sampleIndices(count, Math.min(options.samples ?? IMAGE_SAMPLES, count), options.seed);
   return imageBatches(images, { batchSize: IMAGE_BATCH, indices }).map((batch) => {
     const input = tf.tidy(() => tf.clone(toModelInput(loaded, batch)));
     batch.dispose();

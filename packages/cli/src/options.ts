@@ -22,6 +22,12 @@ export function nonNegativeNumber(value: string): number {
   return n;
 }
 
+export function positiveNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`"${value}" is not a positive number.`);
+  return n;
+}
+
 /** A group size, or `channel` for one scale per output channel. */
 export function groupSize(value: string): number | 'channel' {
   if (value === 'channel') return value;

@@ -3,17 +3,19 @@ import { evalCommand } from './commands/eval';
 import { generateCommand } from './commands/generate';
 import { inspectCommand } from './commands/inspect';
 import { quantizeCommand } from './commands/quantize';
+import { OUTPUT_FORMATS } from './format/index';
 import { METHODS } from './methods';
-import { groupSize, nonNegativeInteger, nonNegativeNumber, positiveInteger } from './options';
+import { groupSize, nonNegativeInteger, nonNegativeNumber, positiveInteger, positiveNumber } from './options';
 import type { CliIo } from './session';
 import { VERSION } from './version';
 
-const MODEL = 'a llama2.c .bin, .onnx, tfjs model.json, HF llama folder or lowbit directory';
+const MODEL =
+  'a llama2.c .bin, .onnx, tfjs model.json, HF llama folder, GPTQ folder, lowbit directory or ONNX export';
 
 function addQuantize(program: Command, io: CliIo): void {
   program
     .command('quantize')
-    .description('quantize a model and write it as a lowbit directory')
+    .description('quantize a model and write it as a lowbit directory, ONNX (MatMulNBits) or GPTQ folder')
     .argument('<model>', MODEL)
     .addOption(
       new Option('--method <name>', 'quantization method').choices(Object.keys(METHODS)).default('rtn'),
@@ -25,13 +27,27 @@ function addQuantize(program: Command, io: CliIo): void {
       groupSize,
     )
     .option('--sym', 'symmetric int ranges (no zero point)')
+    .option('--act-order', 'gptq: quantize columns by decreasing Hessian diagonal (desc_act)')
+    .option('--static-groups', 'gptq: every group’s qparams from the unquantized weight')
+    .option('--percdamp <f>', 'gptq: dampening, a fraction of the mean Hessian diagonal', positiveNumber)
+    .option('--no-true-sequential', 'gptq: capture every layer’s inputs once per block')
     .addOption(new Option('--type <type>', 'code type').choices(['int', 'nf4', 'fp4']).default('int'))
     .option('--calib <file>', 'calibration data (text, or IDX images) for methods that observe activations')
-    .option('--samples <n>', 'calibration samples', positiveInteger, 128)
-    .option('--seq-len <n>', 'tokens per calibration sample (default: the model’s)', positiveInteger)
+    .option('--samples <n>', 'calibration samples (default: 32 texts, 128 images)', positiveInteger)
+    .option(
+      '--seq-len <n>',
+      'tokens per calibration text (default: 128, at most the model’s)',
+      positiveInteger,
+    )
     .option('--seed <n>', 'calibration sampling seed', nonNegativeInteger, 0)
     .requiredOption('--out <dir>', 'output directory')
-    .addOption(new Option('--format <name>', 'output format').choices(['lowbit']).default('lowbit'))
+    .addOption(new Option('--format <name>', 'output format').choices([...OUTPUT_FORMATS]).default('lowbit'))
+    .option(
+      '--accuracy-level <n>',
+      'onnx: MatMulNBits accuracy_level (0 float32, 4 int8)',
+      nonNegativeInteger,
+      0,
+    )
     .option('--report <file>', 'write a JSON report (docs/report-schema.md)')
     .option('--force', 'replace an existing lowbit output directory', false)
     .option('--tokenizer <file>', 'llama2.c tokenizer (for text data; copied into the output)')
@@ -55,6 +71,11 @@ function addEval(program: Command, io: CliIo): void {
     .option('--labels <file>', 'IDX labels (default: inferred from --data)')
     .option('--tokenizer <file>', 'llama2.c tokenizer (default: the one in a lowbit directory)')
     .option('--limit <n>', 'only the first n lines or images', positiveInteger)
+    .option(
+      '--seq-len <n>',
+      'tokens per window of a bare ONNX LLM (default: its lowbit-export.json)',
+      positiveInteger,
+    )
     .option('--report <file>', 'write a JSON report (docs/report-schema.md)')
     .action(async (model: string, options) => {
       await evalCommand(model, options, io);

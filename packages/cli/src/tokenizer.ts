@@ -1,6 +1,5 @@
 import { LowbitError } from '@lowbit/core-tensor';
 import { LlamaModel, loadTokenizer, type Tokenizer } from '@lowbit/models';
-import { isLowbitModel } from './load-model';
 import type { LoadedModel } from './model-kinds/index';
 
 /** The loaded model as a llama decoder, or BAD_ARGS naming what `action` needs. */
@@ -12,9 +11,9 @@ export function llamaOf(loaded: LoadedModel, action: string): LlamaModel {
   );
 }
 
-/** The tokenizer file to use: `--tokenizer`, else the one stored in a lowbit directory. */
+/** The tokenizer file to use: `--tokenizer`, else the one stored beside the model (lowbit directory, export). */
 export function tokenizerPath(loaded: LoadedModel, explicit?: string): string | undefined {
-  return explicit ?? (isLowbitModel(loaded) ? loaded.tokenizer : undefined);
+  return explicit ?? loaded.tokenizer;
 }
 
 /** Loads the tokenizer for a llama model, checking it against the model's vocabulary. */

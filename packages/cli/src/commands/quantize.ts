@@ -3,8 +3,18 @@ import { LowbitError, type ModifierReport, type Recipe, runRecipe, tf } from '@l
 import { loadCalibration } from '../calibration';
 import { loadEvalSet } from '../eval-set';
 import { evaluate } from '../evaluate';
-import { assertOutputWritable, assertStorableBits, writeLowbitDir } from '../format/index';
-import { isLowbitModel, loadModel } from '../load-model';
+import {
+  assertExportableBits,
+  assertExportableModel,
+  assertOutputWritable,
+  assertStorableBits,
+  type OutputFormat,
+  type QuantizationRecord,
+  type QuantizedOutput,
+  writeExportDir,
+  writeLowbitDir,
+} from '../format/index';
+import { loadModel } from '../load-model';
 import { type MethodOptions, quantMethod } from '../methods';
 import type { LoadedModel } from '../model-kinds/index';
 import {
@@ -22,11 +32,13 @@ export interface QuantizeOptions extends MethodOptions {
   method: string;
   /** Calibration data, for methods that observe activations. */
   calib?: string;
-  samples: number;
+  samples?: number;
   seqLen?: number;
   seed: number;
   out: string;
-  format: 'lowbit';
+  format: OutputFormat;
+  /** onnx: MatMulNBits accuracy_level (default 0). */
+  accuracyLevel?: number;
   force: boolean;
   report?: string;
   tokenizer?: string;
@@ -51,9 +63,16 @@ function runMethod(
   }
 }
 
+/** Writes the quantized model in the chosen format. */
+function writeOutput(output: QuantizedOutput, options: QuantizeOptions): Promise<QuantizationRecord> {
+  if (options.format === 'lowbit') return writeLowbitDir(output);
+  const { format, accuracyLevel = 0, staticGroups, trueSequential } = options;
+  return writeExportDir({ ...output, format, accuracyLevel, staticGroups, trueSequential });
+}
+
 /**
  * `lowbit quantize`: runs the method's recipe on the model, evaluates it before and after when
- * --eval-data is given, and writes a lowbit directory (and a report).
+ * --eval-data is given, and writes a lowbit directory or an export (and a report).
  */
 export async function quantizeCommand(
   modelPath: string,
@@ -62,16 +81,16 @@ export async function quantizeCommand(
 ): Promise<LowbitReport> {
   const recipe = quantMethod(options.method).recipe(options);
   assertStorableBits(options.bits);
+  assertExportableBits(options.format, options.bits);
   assertOutputWritable(resolve(options.out), options.force);
   const session = await Session.start(io);
   try {
     const loaded = await loadModel(modelPath);
-    if (isLowbitModel(loaded)) {
-      throw new LowbitError(
-        'BAD_ARGS',
-        `${modelPath} is already quantized; quantize its source model ${loaded.manifest.source.path} instead.`,
-      );
+    if (loaded.record || loaded.kind === 'gptq') {
+      const source = loaded.record ? `its source model ${loaded.record.source.path}` : 'its source model';
+      throw new LowbitError('BAD_ARGS', `${modelPath} is already quantized; quantize ${source} instead.`);
     }
+    assertExportableModel(options.format, loaded);
     const { tokenizer } = options;
     if (tokenizer) tokenizerFor(loaded, tokenizer, 'quantize --tokenizer'); // checks its vocabulary first
     const evalSet = options.evalData
@@ -85,15 +104,9 @@ export async function quantizeCommand(
     const baseline = evalSet ? evaluate(loaded, evalSet, session.onProgress) : null;
     const reports = runMethod(loaded, recipe, options, session);
     const quantized = evalSet ? evaluate(loaded, evalSet, session.onProgress) : null;
-    const manifest = await writeLowbitDir({
-      out: options.out,
-      force: options.force,
-      source: loaded,
-      method: options.method,
-      backend: session.backend,
-      reports,
-      tokenizer,
-    });
+    const { out, force, method } = options;
+    const output = { out, force, source: loaded, method, backend: session.backend, reports, tokenizer };
+    const manifest = await writeOutput(output, options);
     const report = buildReport(session, {
       command: 'quantize',
       model: { path: modelPath, kind: loaded.kind, quantized: false },

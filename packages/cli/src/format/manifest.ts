@@ -18,6 +18,7 @@ import {
   nullable,
   object,
   oneOf,
+  optional,
   string,
 } from '../json-checks';
 import { MODEL_FORMATS, type ModelKind } from '../model-kinds/index';
@@ -39,6 +40,10 @@ export interface ManifestTarget extends Omit<QuantArgs, 'granularity'> {
   sizeBytes: number;
   /** ‖W − Ŵ‖_F / ‖W‖_F as measured when quantizing, when the method reported it. */
   relativeError: number | null;
+  /** GPTQ: the output error ‖(W − Ŵ)X‖² of GPTQ's and of plain rounding's weights, and the dampening used. */
+  gptqLoss?: number;
+  rtnLoss?: number;
+  damp?: number;
 }
 
 /** A modifier of the recipe and the configuration it ran with. */
@@ -47,23 +52,27 @@ export interface RecipeStep {
   config: Record<string, unknown>;
 }
 
-/** lowbit.json: what a lowbit directory holds and how it was made. */
-export interface LowbitManifest {
-  format: 'lowbit';
-  formatVersion: number;
+/** How a model was quantized: what lowbit.json and lowbit-export.json share. */
+export interface QuantizationRecord {
   createdBy: string;
   createdAt: string;
   /** The model that was quantized. */
   source: { path: string; kind: ModelKind };
-  /** The base model in this directory: the source format, quantized targets dequantized. */
-  base: { path: string; kind: ModelKind };
-  /** The tokenizer copied into this directory, if any. */
+  /** The tokenizer copied into the output directory, if any. */
   tokenizer: string | null;
   method: string;
   /** Each modifier of the recipe with its resolved configuration. */
   recipe: RecipeStep[];
   backend: { name: string; reason: string };
   targets: ManifestTarget[];
+}
+
+/** lowbit.json: what a lowbit directory holds and how it was made. */
+export interface LowbitManifest extends QuantizationRecord {
+  format: 'lowbit';
+  formatVersion: number;
+  /** The base model in this directory: the source format, quantized targets dequantized. */
+  base: { path: string; kind: ModelKind };
 }
 
 const KINDS = MODEL_FORMATS.map((f) => f.kind);
@@ -94,20 +103,28 @@ const TARGET = object({
   eps: finite,
   sizeBytes: count,
   relativeError: nullable(finite),
+  gptqLoss: optional(finite),
+  rtnLoss: optional(finite),
+  damp: optional(finite),
 });
 
-const MANIFEST = object({
-  format: oneOf('lowbit'),
-  formatVersion: finite,
+/** The fields of a {@link QuantizationRecord}. */
+export const RECORD_FIELDS = {
   createdBy: string,
   createdAt: string,
   source: object({ path: string, kind: oneOf(...KINDS) }),
-  base: object({ path: string, kind: oneOf(...KINDS) }),
   tokenizer: nullable(string),
   method: string,
   recipe: arrayOf(object({ modifier: string, config: object({}) })),
   backend: object({ name: string, reason: string }),
   targets: arrayOf(TARGET),
+};
+
+const MANIFEST = object({
+  ...RECORD_FIELDS,
+  format: oneOf('lowbit'),
+  formatVersion: finite,
+  base: object({ path: string, kind: oneOf(...KINDS) }),
 });
 
 /** Bit widths whose codes the format can pack into int32 words. */

@@ -1,11 +1,12 @@
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { assertWritable, LowbitError, writeDirAtomic } from '@lowbit/core-tensor';
+import { isExportDir } from './export-manifest';
 import { isLowbitDir } from './manifest';
 
 /**
  * Refuses an existing `out` unless `force`; even then only a previous lowbit output or an empty
- * folder is replaced, so a mistyped --out never deletes unrelated files.
+ * folder (or a previous export) is replaced, so a mistyped --out never deletes unrelated files.
  */
 export function assertOutputWritable(out: string, force: boolean): void {
   assertWritable([out], {
@@ -14,7 +15,8 @@ export function assertOutputWritable(out: string, force: boolean): void {
       `Output ${path} already exists; pass --force to replace it, or choose another --out.`,
   });
   if (!existsSync(out)) return;
-  const replaceable = statSync(out).isDirectory() && (isLowbitDir(out) || readdirSync(out).length === 0);
+  const replaceable =
+    statSync(out).isDirectory() && (isLowbitDir(out) || isExportDir(out) || readdirSync(out).length === 0);
   if (!replaceable) {
     throw new LowbitError(
       'EXISTS',

@@ -44,5 +44,5 @@ export async function loadLowbitDir(dir: string): Promise<LowbitModel> {
     }
     target.setWeight(readQuantizedTensor(tensors, entry));
   }
-  return { ...base, path: dir, manifest, tokenizer };
+  return { ...base, path: dir, manifest, record: manifest, tokenizer };
 }

@@ -2,10 +2,10 @@ import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 import { isLowbitError, LowbitError } from '@lowbit/core-tensor';
 import { HF_CONFIG_FILE } from '@lowbit/models';
-import { isLowbitDir, MANIFEST_FILE } from '../format/index';
+import { isExportDir, isLowbitDir, MANIFEST_FILE } from '../format/index';
 import { inspectHfLlama } from './hf-llama';
 import { inspectLlama2c } from './llama2c';
-import { inspectLowbit } from './lowbit';
+import { inspectExport, inspectLowbit } from './lowbit';
 import { inspectOnnx } from './onnx';
 import { inspectSafetensors } from './safetensors';
 import type { Inspection } from './section';
@@ -30,6 +30,7 @@ function inspectBin(path: string): Inspection {
 
 function inspectDirectory(dir: string): Inspection {
   if (isLowbitDir(dir)) return inspectLowbit(dir);
+  if (isExportDir(dir)) return inspectExport(dir);
   if (existsSync(join(dir, HF_CONFIG_FILE))) return inspectHfLlama(dir);
   if (existsSync(join(dir, 'model.json'))) return inspectTfjsLayers(join(dir, 'model.json'));
   throw new LowbitError(

@@ -1,4 +1,5 @@
 import { LowbitError } from '@lowbit/core-tensor';
+import { gptqFormat } from './gptq';
 import { hfLlamaFormat } from './hf-llama';
 import { llama2cFormat } from './llama2c';
 import type { ModelFormat, ModelKind } from './loaded-model';
@@ -11,6 +12,7 @@ export type { LoadedModel, ModelFormat, ModelKind } from './loaded-model';
 export const MODEL_FORMATS: readonly ModelFormat[] = [
   llama2cFormat,
   onnxFormat,
+  gptqFormat,
   hfLlamaFormat,
   tfjsLayersFormat,
 ];

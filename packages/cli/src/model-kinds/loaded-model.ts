@@ -1,6 +1,7 @@
 import type { QuantModel } from '@lowbit/core-tensor';
+import type { QuantizationRecord } from '../format/manifest';
 
-export type ModelKind = 'llama2c' | 'hf-llama' | 'onnx' | 'tfjs-layers';
+export type ModelKind = 'llama2c' | 'hf-llama' | 'gptq' | 'onnx' | 'tfjs-layers';
 
 /** A model as loaded from disk, able to write itself back in the same format. */
 export interface LoadedModel {
@@ -10,6 +11,10 @@ export interface LoadedModel {
   readonly model: QuantModel;
   /** Per-example input dims a classifier expects (images are reshaped to them), when declared. */
   readonly inputShape?: readonly number[];
+  /** The tokenizer stored beside an already quantized model, if any. */
+  readonly tokenizer?: string;
+  /** How an already quantized model (lowbit directory, export) was made, when recorded. */
+  readonly record?: QuantizationRecord;
   /** Writes the model, with its current weights, to `path` in its own format. */
   save(path: string): Promise<void>;
 }

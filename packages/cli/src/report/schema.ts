@@ -10,6 +10,7 @@ import {
   nullable,
   object,
   oneOf,
+  optional,
   string,
 } from '../json-checks';
 
@@ -29,6 +30,10 @@ export interface ReportTarget {
   /** The same weight in float32. */
   floatBytes: number;
   relativeError: number | null;
+  /** GPTQ: output error of GPTQ's weights and of plain rounding, and the dampening used. */
+  gptqLoss?: number;
+  rtnLoss?: number;
+  damp?: number;
 }
 
 /** What `--report FILE` writes; documented in docs/report-schema.md. */
@@ -46,7 +51,7 @@ export interface LowbitReport {
   backend: { name: string; reason: string };
   metrics: { baseline: Metric | null; quantized: Metric | null };
   targets: ReportTarget[];
-  /** The lowbit directory written, if any. */
+  /** The lowbit directory or export written, if any. */
   output: string | null;
   seconds: number;
   peakRssBytes: number;
@@ -70,6 +75,9 @@ const TARGET = object({
   sizeBytes: count,
   floatBytes: count,
   relativeError: nullable(finite),
+  gptqLoss: optional(finite),
+  rtnLoss: optional(finite),
+  damp: optional(finite),
 });
 
 const REPORT = object({

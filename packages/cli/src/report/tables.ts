@@ -2,8 +2,13 @@ import { formatMetric } from '../evaluate';
 import { formatBytes, formatShape, gridTable, keyValueTable } from '../table';
 import type { LowbitReport, ReportTarget } from './schema';
 
-/** One row per quantized weight: shape, format, size and error. */
+const GPTQ_COLUMNS = ['gptq loss', 'rtn loss', 'damp'];
+
+const scientific = (value?: number) => (value === undefined ? '–' : value.toExponential(3));
+
+/** One row per quantized weight: shape, format, size and error (and GPTQ's losses when measured). */
 export function targetsTable(targets: readonly ReportTarget[]): string {
+  const gptq = targets.some((t) => t.gptqLoss !== undefined);
   const rows = targets.map((t) => [
     t.name,
     t.kind,
@@ -11,8 +16,10 @@ export function targetsTable(targets: readonly ReportTarget[]): string {
     `${t.type === 'int' ? `int${t.bits}` : t.type} ${t.granularity}`,
     formatBytes(t.sizeBytes),
     t.relativeError === null ? '–' : t.relativeError.toFixed(4),
+    ...(gptq ? [scientific(t.gptqLoss), scientific(t.rtnLoss), scientific(t.damp)] : []),
   ]);
-  return gridTable(['target', 'kind', 'shape', 'quantization', 'size', 'rel. error'], rows);
+  const head = ['target', 'kind', 'shape', 'quantization', 'size', 'rel. error'];
+  return gridTable(gptq ? [...head, ...GPTQ_COLUMNS] : head, rows);
 }
 
 function weightsSummary(targets: readonly ReportTarget[]): string | undefined {

@@ -6,7 +6,8 @@ import { type LowbitReport, type ReportTarget, validateReport } from './schema';
 
 /** A manifest target as the report lists it. */
 export function reportTarget(target: ManifestTarget): ReportTarget {
-  const { name, kind, shape, bits, type, granularity, sizeBytes, relativeError } = target;
+  const { name, kind, shape, bits, type, granularity, sizeBytes, relativeError, gptqLoss, rtnLoss, damp } =
+    target;
   const floatBytes = 4 * shape.reduce((a, b) => a * b, 1);
   return {
     name,
@@ -18,6 +19,9 @@ export function reportTarget(target: ManifestTarget): ReportTarget {
     sizeBytes,
     floatBytes,
     relativeError,
+    ...(gptqLoss !== undefined && { gptqLoss }),
+    ...(rtnLoss !== undefined && { rtnLoss }),
+    ...(damp !== undefined && { damp }),
   };
 }
 
