@@ -17,9 +17,10 @@ import { loadLlama2c, writeSyntheticLlama2c } from '@lowbit/models';
 import { rtn } from '@lowbit/rtn';
 
 const SHAPE = { layers: 12, dim: 768, hidden: 2048, heads: 12, vocab: 32000, seqLen: 512 };
-// Scaled down from 32 × 512 tokens: on a 2-core wasm machine one layer took 83 s at 32 × 512, the
-// forward passes and Hessians growing linearly with the tokens (≈ 17 min for the 12 layers).
-const CALIBRATION = { samples: 4, tokens: 512 };
+// `pnpm bench` scales the calibration down from 32 × 512 tokens (the forward passes and Hessians grow
+// linearly with the tokens: ≈ 17 min for the 12 layers at 32 × 512 on a 2-core wasm machine);
+// LOWBIT_GPTQ_BENCH_SAMPLES=32 runs the full size.
+const CALIBRATION = { samples: Number(process.env.LOWBIT_GPTQ_BENCH_SAMPLES ?? 4), tokens: 512 };
 const CONFIG = { bits: 4, groupSize: 128 };
 const LAYER_SHAPES = [
   { label: 'wq/wk/wv/wo', rows: 768, columns: 768 },
@@ -54,7 +55,7 @@ function pipelineRow(path) {
   const targets = gptqRun.result[0].targets;
   const lossRatio = targets.reduce((sum, t) => sum + t.gptqLoss / t.rtnLoss, 0) / targets.length;
   const { samples, tokens } = CALIBRATION;
-  return `| ${SHAPE.layers} × ${SHAPE.dim} (85M) | ${samples} × ${tokens} (scaled down from 32 × 512) | ${rtnRun.seconds.toFixed(1)} | ${gptqRun.seconds.toFixed(1)} | ${(gptqRun.seconds / rtnRun.seconds).toFixed(0)}× | ${lossRatio.toFixed(3)} |`;
+  return `| ${SHAPE.layers} × ${SHAPE.dim} (85M) | ${samples} × ${tokens}${samples < 32 ? ' (scaled down from 32 × 512)' : ''} | ${rtnRun.seconds.toFixed(1)} | ${gptqRun.seconds.toFixed(1)} | ${(gptqRun.seconds / rtnRun.seconds).toFixed(0)}× | ${lossRatio.toFixed(3)} |`;
 }
 
 /** Hessian accumulation of one calibration pass, H⁻¹ factor, then the column loop (GPTQ minus factor). */
