@@ -1,5 +1,4 @@
-import { FLOAT32_EPS, LowbitError, mulberry32 } from '@lowbit/core-tensor';
-import { expect } from 'vitest';
+import { FLOAT32_EPS, mulberry32 } from '@lowbit/core-tensor';
 
 /** Deterministic N(0, 1) samples (mulberry32 + Box–Muller). */
 export function randn(count: number, seed: number): Float32Array {
@@ -32,19 +31,4 @@ export function referenceQuantize(values: readonly number[], bits: number): numb
   );
 }
 
-/** Asserts that `run` throws a LowbitError with `code` whose message matches every pattern. */
-export function expectLowbitError(
-  run: () => unknown,
-  code: LowbitError['code'],
-  ...patterns: RegExp[]
-): void {
-  let thrown: unknown;
-  try {
-    run();
-  } catch (e) {
-    thrown = e;
-  }
-  expect(thrown).toBeInstanceOf(LowbitError);
-  expect((thrown as LowbitError).code).toBe(code);
-  for (const pattern of patterns) expect((thrown as LowbitError).message).toMatch(pattern);
-}
+export { expectLowbitError } from '@lowbit/core-tensor/testing';

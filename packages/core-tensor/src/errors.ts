@@ -26,6 +26,13 @@ export class LowbitError extends Error {
   }
 }
 
+/** True for a LowbitError (by name and code, so it also holds across duplicated bundles). */
 export function isLowbitError(e: unknown, code?: LowbitErrorCode): e is LowbitError {
-  return e instanceof LowbitError && (code === undefined || e.code === code);
+  const candidate = e as LowbitError | undefined;
+  return (
+    candidate instanceof Error &&
+    candidate.name === 'LowbitError' &&
+    typeof candidate.code === 'string' &&
+    (code === undefined || candidate.code === code)
+  );
 }

@@ -32,3 +32,20 @@ function countNonFiniteArray(x: Float32Array | Float64Array): number {
   for (let i = 0; i < x.length; i++) if (!Number.isFinite(x[i])) bad++;
   return bad;
 }
+
+/** Throws BAD_TENSOR naming `name` unless the weight is a finite, non-empty float32 2-D [out, in] matrix. */
+export function assertWeightMatrix(weight: tf.Tensor, name: string): asserts weight is tf.Tensor2D {
+  if (weight.rank !== 2) {
+    throw new LowbitError(
+      'BAD_TENSOR',
+      `Weight "${name}" has shape [${weight.shape}]; pass a 2-D [out, in] weight (reshape convolutions to [out, in·kh·kw]).`,
+    );
+  }
+  if (weight.dtype !== 'float32') {
+    throw new LowbitError(
+      'BAD_TENSOR',
+      `Weight "${name}" is ${weight.dtype}; cast it with tf.cast(weight, 'float32').`,
+    );
+  }
+  assertFinite(weight, name);
+}

@@ -1,5 +1,4 @@
-import { LowbitError, mulberry32, tf } from '@lowbit/core-tensor';
-import { expect } from 'vitest';
+import { mulberry32, tf } from '@lowbit/core-tensor';
 import { accumulateHessian, createHessian } from './gptq-math';
 
 /** Deterministic N(0, 1) samples (mulberry32 + Box–Muller). */
@@ -62,21 +61,4 @@ export function outputSquaredError(w: tf.Tensor2D, reconstruction: tf.Tensor, x:
   });
 }
 
-/** Asserts that `run` throws a LowbitError with `code` whose message matches every pattern. */
-export function expectLowbitError(
-  run: () => unknown,
-  code: LowbitError['code'],
-  ...patterns: RegExp[]
-): LowbitError {
-  let thrown: unknown;
-  try {
-    run();
-  } catch (e) {
-    thrown = e;
-  }
-  expect(thrown).toBeInstanceOf(LowbitError);
-  const error = thrown as LowbitError;
-  expect(error.code).toBe(code);
-  for (const pattern of patterns) expect(error.message).toMatch(pattern);
-  return error;
-}
+export { expectLowbitError } from '@lowbit/core-tensor/testing';

@@ -1,5 +1,4 @@
-import { LowbitError, mulberry32, tf } from '@lowbit/core-tensor';
-import { expect } from 'vitest';
+import { mulberry32, tf } from '@lowbit/core-tensor';
 
 /** Deterministic N(0, 1) samples (mulberry32 + Box–Muller), independent of any tfjs backend. */
 export function randn(count: number, seed: number): Float32Array {
@@ -33,22 +32,7 @@ export function take(x: tf.Tensor): Float32Array {
   return values;
 }
 
-/** Asserts that `run` throws a LowbitError with `code` whose message matches every pattern. */
-export function expectLowbitError(
-  run: () => unknown,
-  code: LowbitError['code'],
-  ...patterns: RegExp[]
-): void {
-  let thrown: unknown;
-  try {
-    run();
-  } catch (e) {
-    thrown = e;
-  }
-  expect(thrown).toBeInstanceOf(LowbitError);
-  expect((thrown as LowbitError).code).toBe(code);
-  for (const pattern of patterns) expect((thrown as LowbitError).message).toMatch(pattern);
-}
+export { expectLowbitError } from '@lowbit/core-tensor/testing';
 
 /** Runs `body` with a float32 weight of `values` and `shape`, disposing the weight afterwards. */
 export function withWeight<T>(

@@ -1,4 +1,4 @@
-import { assertFinite, LowbitError, type tf } from '@lowbit/core-tensor';
+import { assertWeightMatrix, LowbitError, type tf } from '@lowbit/core-tensor';
 import type { HqqConfig } from './config';
 
 const AXIS_NAMES = ['output', 'input'];
@@ -8,19 +8,7 @@ const AXIS_NAMES = ['output', 'input'];
  * matrix whose grouped dimension holds at least one whole group.
  */
 export function validateWeight(weight: tf.Tensor, config: HqqConfig, name: string): void {
-  if (weight.rank !== 2) {
-    throw new LowbitError(
-      'BAD_TENSOR',
-      `Weight "${name}" has shape [${weight.shape}]; pass a 2-D [out, in] weight (reshape convolutions to [out, in·kh·kw]).`,
-    );
-  }
-  if (weight.dtype !== 'float32') {
-    throw new LowbitError(
-      'BAD_TENSOR',
-      `Weight "${name}" is ${weight.dtype}; cast it with tf.cast(weight, 'float32').`,
-    );
-  }
-  assertFinite(weight, name);
+  assertWeightMatrix(weight, name);
   const length = (weight as tf.Tensor2D).shape[config.axis];
   if (config.groupSize > length) {
     throw new LowbitError(

@@ -1,4 +1,4 @@
-import { LowbitError, tf } from '@lowbit/core-tensor';
+import { tf } from '@lowbit/core-tensor';
 import { expect } from 'vitest';
 import type { RtnConfigInput } from './config';
 import { rtnQuantizeTensor } from './quantize-tensor';
@@ -41,19 +41,4 @@ export function quantizeValues(
   return { ...result, reconstruction: data };
 }
 
-/** Asserts that `run` throws a LowbitError with `code` whose message matches every pattern. */
-export function expectLowbitError(
-  run: () => unknown,
-  code: LowbitError['code'],
-  ...patterns: RegExp[]
-): void {
-  let thrown: unknown;
-  try {
-    run();
-  } catch (e) {
-    thrown = e;
-  }
-  expect(thrown).toBeInstanceOf(LowbitError);
-  expect((thrown as LowbitError).code).toBe(code);
-  for (const pattern of patterns) expect((thrown as LowbitError).message).toMatch(pattern);
-}
+export { expectLowbitError } from '@lowbit/core-tensor/testing';

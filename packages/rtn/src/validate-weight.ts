@@ -1,4 +1,4 @@
-import { assertFinite, LowbitError, type tf } from '@lowbit/core-tensor';
+import { assertWeightMatrix, LowbitError, type tf } from '@lowbit/core-tensor';
 import type { RtnConfig } from './config';
 
 function checkGroupFits(shape: number[], config: RtnConfig, name: string): void {
@@ -17,18 +17,6 @@ function checkGroupFits(shape: number[], config: RtnConfig, name: string): void 
 
 /** Throws a LowbitError naming `name` unless the weight is a finite, non-empty float32 [out, in] matrix. */
 export function validateWeight(weight: tf.Tensor, config: RtnConfig, name: string): void {
-  if (weight.rank !== 2) {
-    throw new LowbitError(
-      'BAD_TENSOR',
-      `Weight "${name}" has shape [${weight.shape}]; pass a 2-D [out, in] weight (reshape convolutions to [out, in·kh·kw]).`,
-    );
-  }
-  if (weight.dtype !== 'float32') {
-    throw new LowbitError(
-      'BAD_TENSOR',
-      `Weight "${name}" is ${weight.dtype}; cast it with tf.cast(weight, 'float32').`,
-    );
-  }
-  assertFinite(weight, name);
+  assertWeightMatrix(weight, name);
   checkGroupFits(weight.shape, config, name);
 }

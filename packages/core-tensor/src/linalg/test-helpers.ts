@@ -1,6 +1,5 @@
 // Float64 reference math for the linalg tests, independent of tfjs.
 import { expect } from 'vitest';
-import { isLowbitError, type LowbitErrorCode } from '../errors';
 import { tf } from '../tf';
 
 export type Matrix = { rows: number; cols: number; values: Float64Array };
@@ -93,17 +92,7 @@ export function takeMatrix(t: tf.Tensor2D): Matrix {
   return { rows, cols, values };
 }
 
-export function expectLowbitError(run: () => unknown, code: LowbitErrorCode, ...messageParts: string[]) {
-  let caught: unknown;
-  try {
-    run();
-  } catch (e) {
-    caught = e;
-  }
-  expect(isLowbitError(caught, code), `expected LowbitError ${code}, got ${caught}`).toBe(true);
-  for (const part of messageParts) expect((caught as Error).message).toContain(part);
-  return caught as Error & { details?: Record<string, unknown> };
-}
+export { expectLowbitError } from '../test-support/expect-lowbit-error';
 
 export function expectCloseTo(values: ArrayLike<number>, expected: number[], digits: number): void {
   expect(Array.from(values)).toEqual(expected.map((v) => expect.closeTo(v, digits)));

@@ -3,30 +3,13 @@ import {
   type Block,
   type CaptureFn,
   forwardModel,
-  LowbitError,
   type QuantModel,
   testDataPath,
   tf,
 } from '@lowbit/core-tensor';
 import { type LlamaModel, loadLlama2c, loadTokenizer, type Tokenizer } from '@lowbit/models';
-import { expect } from 'vitest';
 
-/** Asserts that `run` throws a LowbitError with `code` whose message matches every pattern. */
-export function expectLowbitError(
-  run: () => unknown,
-  code: LowbitError['code'],
-  ...patterns: RegExp[]
-): void {
-  let thrown: unknown;
-  try {
-    run();
-  } catch (e) {
-    thrown = e;
-  }
-  expect(thrown).toBeInstanceOf(LowbitError);
-  expect((thrown as LowbitError).code).toBe(code);
-  for (const pattern of patterns) expect((thrown as LowbitError).message).toMatch(pattern);
-}
+export { expectLowbitError } from '@lowbit/core-tensor/testing';
 
 /** x [..., in] · wᵀ for w [out, in], with an explicit transpose. */
 export function linear(x: tf.Tensor, w: tf.Tensor): tf.Tensor {
