@@ -11,6 +11,7 @@ const BENCHES = [
   'packages/rtn/bench/rtn.mjs',
   'examples/llm-tinystories/bench-rtn-perplexity.mjs',
   'examples/llm-tinystories/bench-methods.mjs',
+  'examples/llm-tinystories/bench-w8a8.mjs',
   'examples/cnn-fashion-mnist/bench-rtn-accuracy.mjs',
   'examples/llm-tinystories/bench-memory.mjs',
   'packages/export/bench/export.mjs',
