@@ -14,6 +14,7 @@ import { float32Of, type LlamaModel, readSafetensors, saveHfLlama } from '@lowbi
 import { rtn } from '@lowbit/rtn';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadStories, quantizeActOrder, randomLlama, smallConfig, storiesPath } from '../test-support/models';
+import { rawSafetensors } from '../test-support/safetensors';
 import { readGptqCheckpoint } from './read';
 import { type GptqCheckpointOptions, writeGptqCheckpoint } from './write';
 
@@ -35,24 +36,6 @@ function roundScalesToFp16(model: LlamaModel): void {
     const q = target.quantized!;
     target.setWeight(new QuantizedTensor({ ...q.toRecord(), scale: q.scale.map(fp16) }));
   }
-}
-
-/** The tensors of a safetensors file parsed by hand: [dtype, shape, raw bytes]. */
-function rawSafetensors(path: string): Map<string, { dtype: string; shape: number[]; bytes: Buffer }> {
-  const file = readFileSync(path);
-  const length = Number(file.readBigUInt64LE(0));
-  const header = JSON.parse(file.subarray(8, 8 + length).toString());
-  delete header.__metadata__;
-  return new Map(
-    Object.entries(header).map(([name, e]) => {
-      const {
-        dtype,
-        shape,
-        data_offsets: [begin, end],
-      } = e as { dtype: string; shape: number[]; data_offsets: number[] };
-      return [name, { dtype, shape, bytes: file.subarray(8 + length + begin, 8 + length + end) }];
-    }),
-  );
 }
 
 /** W[o, k] = scale[g, o]·(q − (qzero + 1)) for a 4-bit v1 GPTQ linear, straight from its raw tensors. */

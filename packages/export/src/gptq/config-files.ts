@@ -1,7 +1,7 @@
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { LowbitError } from '@lowbit/core-tensor';
-import { HF_CONFIG_FILE, HF_WEIGHTS_FILE, readJsonFile } from '@lowbit/models';
+import { HF_CONFIG_FILE, HF_WEIGHTS_FILE } from '@lowbit/models';
+import { field, readJson } from '../hf/read-entries';
 import type { GptqFormat } from './gptq-tensors';
 
 export const QUANTIZE_CONFIG_FILE = 'quantize_config.json';
@@ -20,29 +20,6 @@ export interface GptqQuantizeConfig {
   checkpoint_format: GptqFormat;
 }
 
-function readJson(path: string): Record<string, unknown> {
-  if (!existsSync(path)) {
-    throw new LowbitError(
-      'MISSING_FILE',
-      `${path} not found; a GPTQ checkpoint folder holds ${HF_CONFIG_FILE}, ${QUANTIZE_CONFIG_FILE} and ${HF_WEIGHTS_FILE}.`,
-    );
-  }
-  const json = readJsonFile(path);
-  if (typeof json !== 'object' || json === null)
-    throw new LowbitError('BAD_FILE', `${path} is not a JSON object.`);
-  return json as Record<string, unknown>;
-}
-
-function field<T>(json: Record<string, unknown>, key: string, kind: 'number' | 'boolean', path: string): T {
-  if (typeof json[key] !== kind) {
-    throw new LowbitError(
-      'BAD_FILE',
-      `${path}: "${key}" is ${JSON.stringify(json[key])}; expected a ${kind}.`,
-    );
-  }
-  return json[key] as T;
-}
-
 /** What the reader needs from a checkpoint folder's two JSON files. */
 export interface GptqCheckpointConfig {
   quantizeConfig: GptqQuantizeConfig;
@@ -54,8 +31,9 @@ export interface GptqCheckpointConfig {
 export function readCheckpointConfig(dir: string): GptqCheckpointConfig {
   const configPath = join(dir, HF_CONFIG_FILE);
   const quantizePath = join(dir, QUANTIZE_CONFIG_FILE);
-  const config = readJson(configPath);
-  const q = readJson(quantizePath);
+  const contents = `a GPTQ checkpoint folder holds ${HF_CONFIG_FILE}, ${QUANTIZE_CONFIG_FILE} and ${HF_WEIGHTS_FILE}`;
+  const config = readJson(configPath, contents);
+  const q = readJson(quantizePath, contents);
   const format = q.checkpoint_format ?? 'gptq';
   if (format !== 'gptq' && format !== 'gptq_v2') {
     throw new LowbitError(

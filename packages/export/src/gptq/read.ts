@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { LowbitError, type QuantizedTensor } from '@lowbit/core-tensor';
+import type { QuantizedTensor } from '@lowbit/core-tensor';
 import {
   float32Of,
   HF_WEIGHTS_FILE,
@@ -11,9 +11,9 @@ import {
   type LinearName,
   llamaTargetName,
   readSafetensors,
-  type SafetensorsDtype,
   type SafetensorsTensor,
 } from '@lowbit/models';
+import { badFile, float16Bits, take } from '../hf/read-entries';
 import { type GptqQuantizeConfig, readCheckpointConfig } from './config-files';
 import { decodeGptq, GPTQ_BITS, type GptqScheme } from './gptq-tensors';
 import { permuteRows } from './hf-rows';
@@ -26,29 +26,6 @@ export interface GptqCheckpoint {
   floats: Map<string, Float32Array>;
 }
 
-function float16Bits(tensor: SafetensorsTensor): Uint16Array {
-  return new Uint16Array(new Uint8Array(tensor.bytes).buffer); // a copy: the bytes may be an unaligned Buffer view
-}
-
-function bad(path: string, problem: string): never {
-  throw new LowbitError('BAD_FILE', `${path}: ${problem}. Re-export the checkpoint.`);
-}
-
-function take(
-  entries: Map<string, SafetensorsTensor>,
-  name: string,
-  dtype: SafetensorsDtype,
-  shape: number[],
-  path: string,
-): SafetensorsTensor {
-  const entry = entries.get(name) ?? bad(path, `tensor "${name}" is missing`);
-  if (entry.dtype !== dtype || entry.shape.join() !== shape.join()) {
-    bad(path, `tensor "${name}" is ${entry.dtype} [${entry.shape}], expected ${dtype} [${shape}]`);
-  }
-  entries.delete(name);
-  return entry;
-}
-
 function readLinear(
   entries: Map<string, SafetensorsTensor>,
   base: string,
@@ -57,14 +34,14 @@ function readLinear(
   format: GptqQuantizeConfig['checkpoint_format'],
 ) {
   const { bits, groupSize } = scheme;
-  const qweightEntry = entries.get(`${base}.qweight`) ?? bad(path, `tensor "${base}.qweight" is missing`);
-  const gIdxEntry = entries.get(`${base}.g_idx`) ?? bad(path, `tensor "${base}.g_idx" is missing`);
+  const qweightEntry = entries.get(`${base}.qweight`) ?? badFile(path, `tensor "${base}.qweight" is missing`);
+  const gIdxEntry = entries.get(`${base}.g_idx`) ?? badFile(path, `tensor "${base}.g_idx" is missing`);
   const out = qweightEntry.shape[1];
   const inputs = gIdxEntry.shape[0];
   const groups = groupSize === -1 ? 1 : Math.ceil(inputs / groupSize);
   const gIdx = int32Of(take(entries, `${base}.g_idx`, 'I32', [inputs], path));
   if (gIdx.some((g) => !(g >= 0 && g < groups)))
-    bad(path, `"${base}.g_idx" holds groups outside [0, ${groups})`);
+    badFile(path, `"${base}.g_idx" holds groups outside [0, ${groups})`);
   const tensors = {
     qweight: int32Of(take(entries, `${base}.qweight`, 'I32', [(inputs * bits) / 32, out], path)),
     qzeros: int32Of(take(entries, `${base}.qzeros`, 'I32', [groups, (out * bits) / 32], path)),
@@ -83,7 +60,7 @@ export function readGptqCheckpoint(dir: string): GptqCheckpoint {
   const { quantizeConfig, nLayers, nHeads, nKvHeads } = readCheckpointConfig(dir);
   const path = join(dir, HF_WEIGHTS_FILE);
   const { bits, group_size: groupSize, sym, checkpoint_format: format } = quantizeConfig;
-  if (!GPTQ_BITS.includes(bits)) bad(path, `bits ${bits}; GPTQ checkpoints hold 2, 3, 4 or 8 bits`);
+  if (!GPTQ_BITS.includes(bits)) badFile(path, `bits ${bits}; GPTQ checkpoints hold 2, 3, 4 or 8 bits`);
   const entries = readSafetensors(path).tensors;
   const quantized = new Map<string, QuantizedTensor>();
   const heads: Partial<Record<LinearName, number>> = { wq: nHeads, wk: nKvHeads };

@@ -6,30 +6,24 @@ import {
   bytesFile,
   LowbitError,
   type OverwriteOptions,
-  toFloat16Array,
   writeFilesAtomic,
 } from '@lowbit/core-tensor';
 import {
-  HF_CLASSIFIER,
   HF_CONFIG_FILE,
-  HF_EMBEDDING,
-  HF_FINAL_NORM,
   HF_WEIGHTS_FILE,
-  halvesRowSource,
-  headSize,
-  hfConfigJson,
-  hfLinearName,
-  hfNormName,
-  type LayerNormName,
-  LINEAR_NAMES,
   type LlamaBlock,
   type LlamaModel,
-  type SafetensorsWriteEntry,
   safetensorsOutput,
 } from '@lowbit/models';
+import {
+  checkpointEntries,
+  configJsonBytes,
+  type FloatDtype,
+  jsonBytes,
+  type LinearEncoder,
+} from '../hf/checkpoint-entries';
 import { type GptqQuantizeConfig, QUANTIZE_CONFIG_FILE } from './config-files';
 import { encodeGptq, type GptqFormat, type GptqScheme, gptqScheme, sequentialGroups } from './gptq-tensors';
-import { permuteRows } from './hf-rows';
 
 export interface GptqCheckpointOptions extends OverwriteOptions {
   /** Checked against the quantized tensors when given (they are the source of truth). */
@@ -46,7 +40,7 @@ export interface GptqCheckpointOptions extends OverwriteOptions {
   /** 'gptq' (v1, default: qzeros hold zero − 1) or 'gptq_v2' (qzeros hold the zero point). */
   checkpointFormat?: GptqFormat;
   /** Storage of the non-quantized tensors (embedding, norms, lm_head); default F16. */
-  floatDtype?: 'F16' | 'F32';
+  floatDtype?: FloatDtype;
 }
 
 function bad(message: string): never {
@@ -114,35 +108,20 @@ function quantizeConfig(blocks: readonly LlamaBlock[], options: GptqCheckpointOp
   };
 }
 
-function layerEntries(model: LlamaModel, block: LlamaBlock, format: GptqFormat, floatEntry: FloatEntry) {
-  const { nHeads, nKvHeads } = model.config;
-  const size = headSize(model.config);
-  const { index, norms } = block;
-  const normEntry = (n: LayerNormName): [string, SafetensorsWriteEntry] => [
-    `${hfNormName(index, n)}.weight`,
-    floatEntry([norms[n].length], norms[n]),
-  ];
-  const entries = [normEntry('attentionNorm')];
-  for (const n of LINEAR_NAMES) {
-    const target = block.linears[n];
-    let q = quantizedOf(target);
-    if (n === 'wq' || n === 'wk') q = permuteRows(q, halvesRowSource(n === 'wq' ? nHeads : nKvHeads, size));
-    const t = encodeGptq(q, target.name, format);
+/** qweight, qzeros, fp16 scales and g_idx of one linear. */
+function gptqEncoder(format: GptqFormat): LinearEncoder {
+  return (base, q, name) => {
+    const t = encodeGptq(q, name, format);
     const [out, inputs] = q.shape;
     const groups = t.scales.length / out;
-    const base = hfLinearName(index, n);
-    entries.push(
+    return [
       [`${base}.qweight`, { shape: [t.qweight.length / out, out], data: t.qweight }],
       [`${base}.qzeros`, { shape: [groups, t.qzeros.length / groups], data: t.qzeros }],
       [`${base}.scales`, { shape: [groups, out], data: t.scales, dtype: 'F16' }],
       [`${base}.g_idx`, { shape: [inputs], data: t.gIdx }],
-    );
-  }
-  entries.push(normEntry('ffnNorm'));
-  return entries;
+    ];
+  };
 }
-
-type FloatEntry = (shape: number[], values: Float32Array) => SafetensorsWriteEntry;
 
 /**
  * Writes `model` as a GPTQ checkpoint folder that transformers, vLLM and GPTQModel load:
@@ -159,29 +138,13 @@ export function writeGptqCheckpoint(
   assertWritable(paths, options);
   const config = quantizeConfig(model.blocks, options);
   const floatDtype = options.floatDtype ?? 'F16';
-  const floatEntry: FloatEntry = (shape, values) =>
-    floatDtype === 'F16' ? { shape, data: toFloat16Array(values), dtype: 'F16' } : { shape, data: values };
-  const { vocabSize, dim, tiedEmbeddings } = model.config;
-  const entries = new Map<string, SafetensorsWriteEntry>([
-    [`${HF_EMBEDDING}.weight`, floatEntry([vocabSize, dim], model.embedding.values)],
-    ...model.blocks.flatMap((block) => layerEntries(model, block, config.checkpoint_format, floatEntry)),
-    [`${HF_FINAL_NORM}.weight`, floatEntry([dim], model.finalNorm)],
-  ]);
-  if (!tiedEmbeddings)
-    entries.set(`${HF_CLASSIFIER}.weight`, floatEntry([vocabSize, dim], model.classifier.values));
-  const json = (value: unknown) => new TextEncoder().encode(`${JSON.stringify(value, null, 2)}\n`);
-  const configJson = json(
-    hfConfigJson(model.config, {
-      torchDtype: floatDtype === 'F16' ? 'float16' : 'float32',
-      quantizationConfig: config,
-    }),
-  );
+  const entries = checkpointEntries(model, floatDtype, quantizedOf, gptqEncoder(config.checkpoint_format));
   mkdirSync(dir, { recursive: true });
   writeFilesAtomic(
     [
       safetensorsOutput(paths[0], entries, { format: 'pt' }),
-      bytesFile(paths[1], json(config)),
-      bytesFile(paths[2], configJson),
+      bytesFile(paths[1], jsonBytes(config)),
+      bytesFile(paths[2], configJsonBytes(model, floatDtype, config)),
     ],
     options,
   );

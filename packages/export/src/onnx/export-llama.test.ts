@@ -5,15 +5,8 @@ import { initBackend, isLowbitError, runRecipe, testDataPath } from '@lowbit/cor
 import { type LlamaModel, loadTokenizer, perplexity, readTextLines, tokenWindows } from '@lowbit/models';
 import { rtn } from '@lowbit/rtn';
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  loadStories,
-  lowbitLogits,
-  quantizeActOrder,
-  randomLlama,
-  smallConfig,
-  storiesPath,
-} from '../test-support/models';
-import { maxAbsDifference, nllSum, ortLogits, ortSession } from '../test-support/ort';
+import { loadStories, quantizeActOrder, randomLlama, smallConfig, storiesPath } from '../test-support/models';
+import { logitDifference, ortPerplexity } from '../test-support/onnx-eval';
 import { exportLlamaOnnx, exportLlamaOnnxFloat } from './export-llama';
 import { onnxInitializerBytes, onnxSizeRatio } from './size';
 
@@ -24,27 +17,6 @@ function quantized(bits: number, groupSize: number | 'channel' = 32, options = {
   const model = loadStories();
   runRecipe(model, [rtn({ bits, groupSize, ...options })]);
   return model;
-}
-
-/** Max |ORT − lowbit| over the logits of `ids`. */
-async function logitDifference(model: LlamaModel, path: string, ids: number[][]): Promise<number> {
-  const session = await ortSession(path);
-  const difference = maxAbsDifference(await ortLogits(session, ids), lowbitLogits(model, ids));
-  await session.release();
-  return difference;
-}
-
-/** Perplexity of the exported model under onnxruntime, each window scored on its own. */
-async function ortPerplexity(path: string, windows: readonly Int32Array[]): Promise<number> {
-  const session = await ortSession(path);
-  let sum = 0;
-  let count = 0;
-  for (const w of windows) {
-    sum += nllSum(await ortLogits(session, [Array.from(w.subarray(0, -1))]), w, 512);
-    count += w.length - 1;
-  }
-  await session.release();
-  return Math.exp(sum / count);
 }
 
 describe.skipIf(!storiesPath || !tokPath)('stories260K exported to ONNX and run by onnxruntime', () => {

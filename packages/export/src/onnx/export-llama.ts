@@ -25,7 +25,13 @@ function checkAccuracyLevel(level: number): asserts level is AccuracyLevel {
   }
 }
 
-function write(model: LlamaModel, path: string, linears: LinearOptions, options: ExportOnnxOptions): void {
+/** Writes the llama graph with `linears` to `path`, atomically. */
+export function writeLlamaOnnx(
+  model: LlamaModel,
+  path: string,
+  linears: LinearOptions,
+  options: ExportOnnxOptions,
+): void {
   assertWritable([path], options);
   const graph = llamaGraph(model, linears);
   writeFilesAtomic(onnxModelFiles(graph, path, options), options);
@@ -39,10 +45,10 @@ function write(model: LlamaModel, path: string, linears: LinearOptions, options:
 export function exportLlamaOnnx(model: LlamaModel, path: string, options: ExportLlamaOnnxOptions = {}): void {
   const { accuracyLevel = 0, blockSize } = options;
   checkAccuracyLevel(accuracyLevel);
-  write(model, path, { quantized: true, accuracyLevel, blockSize }, options);
+  writeLlamaOnnx(model, path, { kind: 'nbits', accuracyLevel, blockSize }, options);
 }
 
 /** Writes the decoder with every linear as a float32 MatMul of its current (dequantized) weight. */
 export function exportLlamaOnnxFloat(model: LlamaModel, path: string, options: ExportOnnxOptions = {}): void {
-  write(model, path, { quantized: false, accuracyLevel: 0 }, options);
+  writeLlamaOnnx(model, path, { kind: 'float' }, options);
 }

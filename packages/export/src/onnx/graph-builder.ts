@@ -3,13 +3,14 @@ import { onnx } from '@lowbit/models';
 const { DataType } = onnx.TensorProto;
 const { AttributeType } = onnx.AttributeProto;
 
-export type ElementType = 'float' | 'int64' | 'int32' | 'uint8';
+export type ElementType = 'float' | 'int64' | 'int32' | 'uint8' | 'int8';
 
 export const DATA_TYPE: Record<ElementType, number> = {
   float: DataType.FLOAT,
   int64: DataType.INT64,
   int32: DataType.INT32,
   uint8: DataType.UINT8,
+  int8: DataType.INT8,
 };
 
 /** An attribute value: an int, a list of ints, or a float. */
@@ -45,7 +46,10 @@ function valueInfo(name: string, type: ElementType, dims: readonly Dimension[]):
   return { name, type: { tensorType: { elemType: DATA_TYPE[type], shape: { dim } } } };
 }
 
-function bytesOf(values: Float32Array | Int32Array | Uint8Array | BigInt64Array): Uint8Array {
+/** The typed arrays initializers are made of. */
+export type InitializerValues = Float32Array | Int32Array | Uint8Array | Int8Array | BigInt64Array;
+
+function bytesOf(values: InitializerValues): Uint8Array {
   return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
 }
 
@@ -67,11 +71,7 @@ export class GraphBuilder {
     this.outputs.push(valueInfo(name, type, dims));
   }
 
-  initializer(
-    name: string,
-    dims: readonly number[],
-    values: Float32Array | Int32Array | Uint8Array | BigInt64Array,
-  ): string {
+  initializer(name: string, dims: readonly number[], values: InitializerValues): string {
     const type: ElementType =
       values instanceof Float32Array
         ? 'float'
@@ -79,7 +79,9 @@ export class GraphBuilder {
           ? 'int32'
           : values instanceof BigInt64Array
             ? 'int64'
-            : 'uint8';
+            : values instanceof Int8Array
+              ? 'int8'
+              : 'uint8';
     this.initializers.push({ name, type, dims: dims.slice(), bytes: bytesOf(values) });
     return name;
   }

@@ -1,16 +1,28 @@
 import { type ArrayTarget, LowbitError } from '@lowbit/core-tensor';
 import type { GraphBuilder } from './graph-builder';
+import { dynamicLinear, qdqLinear } from './int8-linears';
 import { matMulNBitsWeights } from './matmul-nbits';
 import { MS_DOMAIN } from './serialize';
+import type { ActivationTable } from './static-activations';
 
 export type AccuracyLevel = 0 | 1 | 2 | 3 | 4;
 
-/** How linears are written: float MatMul everywhere, or MatMulNBits where a target is quantized. */
-export interface LinearOptions {
-  quantized: boolean;
+/** MatMulNBits for every quantized linear. */
+export interface NBitsLinears {
+  kind: 'nbits';
   accuracyLevel: AccuracyLevel;
   blockSize?: number;
 }
+
+/**
+ * How linears are written: float MatMul everywhere; MatMulNBits where quantized; static QDQ where
+ * the activation table has the target; dynamic int8 where quantized. Other linears stay float MatMul.
+ */
+export type LinearOptions =
+  | { kind: 'float' }
+  | NBitsLinears
+  | { kind: 'qdq'; activations: ActivationTable }
+  | { kind: 'dynamic' };
 
 /** Wᵀ of a row-major [out, in] weight, as [in, out]. */
 function transpose(w: Float32Array, out: number, inputs: number): Float32Array {
@@ -30,7 +42,7 @@ function quantizedLinear(
   x: string,
   target: ArrayTarget,
   name: string,
-  options: LinearOptions,
+  options: NBitsLinears,
 ) {
   const q = target.quantized!;
   if (q.shape.join() !== target.shape.join()) {
@@ -67,7 +79,13 @@ function quantizedLinear(
   return graph.node('MatMulNBits', inputs, { name: `${name}/MatMulNBits`, domain: MS_DOMAIN, attributes })[0];
 }
 
-/** x [..., in] · Wᵀ → [..., out]: MatMulNBits when quantized (and asked for), else MatMul. `name`: HF module name. */
+/** Whether {@link linear} writes `target` as a quantized linear under `options`. */
+export function writesQuantized(target: ArrayTarget, options: LinearOptions): boolean {
+  if (options.kind === 'float' || !target.quantized) return false;
+  return options.kind !== 'qdq' || options.activations.qparams.has(target.name);
+}
+
+/** x [..., in] · Wᵀ → [..., out], as `options` asks for this target. `name`: HF module name. */
 export function linear(
   graph: GraphBuilder,
   x: string,
@@ -75,7 +93,15 @@ export function linear(
   name: string,
   options: LinearOptions,
 ): string {
-  return options.quantized && target.quantized
-    ? quantizedLinear(graph, x, target, name, options)
-    : floatLinear(graph, x, target, name);
+  if (!writesQuantized(target, options)) return floatLinear(graph, x, target, name);
+  switch (options.kind) {
+    case 'nbits':
+      return quantizedLinear(graph, x, target, name, options);
+    case 'qdq': {
+      const { signed, qparams } = options.activations;
+      return qdqLinear(graph, x, target, name, qparams.get(target.name)!, signed);
+    }
+    default:
+      return dynamicLinear(graph, x, target, name);
+  }
 }

@@ -14,7 +14,7 @@ import {
 } from '@lowbit/models';
 import { causalAttention, type DecoderContext, decoderContext, rmsNorm, rotary } from './decoder-ops';
 import { GraphBuilder } from './graph-builder';
-import { type LinearOptions, linear } from './linears';
+import { type LinearOptions, linear, writesQuantized } from './linears';
 
 interface LayerInputs {
   graph: GraphBuilder;
@@ -69,7 +69,7 @@ function classifier(
   inputIds: string,
   options: LinearOptions,
 ) {
-  if (options.quantized && target.quantized) return linear(graph, x, target, HF_CLASSIFIER, options);
+  if (writesQuantized(target, options)) return linear(graph, x, target, HF_CLASSIFIER, options);
   const weight = config.tiedEmbeddings
     ? `${HF_EMBEDDING}.weight`
     : graph.initializer(`${HF_CLASSIFIER}.weight`, [config.vocabSize, config.dim], target.values);

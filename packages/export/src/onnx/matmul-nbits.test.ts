@@ -105,6 +105,25 @@ describe('MatMulNBits weights', () => {
     expect(Array.from(w.scales)).toEqual([1, 3]);
   });
 
+  it('keeps float zero points (HQQ) as a float [N, blocks] input, padding with the rounded zero', () => {
+    const q = tensor(
+      [2, 20],
+      { bits: 4, symmetric: false, zeroPointDomain: 'float', granularity: perGroup(16, 1) },
+      Array(40).fill(5),
+      [0.5, 0.25, 1, 2],
+      [7.25, 16.5, -0.75, 3.5],
+    );
+    const w = matMulNBitsWeights(q, 'w');
+    expect(w.zeroPoints).toBeInstanceOf(Float32Array);
+    expect(Array.from(w.zeroPoints!)).toEqual([7.25, 16.5, -0.75, 3.5]);
+    expect(Array.from(w.scales)).toEqual([0.5, 0.25, 1, 2]);
+    // Row 0, block 1: four codes 5, then twelve paddings of round(16.5) clamped to 15.
+    expect(Array.from(w.B.subarray(8, 16))).toEqual([0x55, 0x55, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]);
+    expect(Array.from(w.B.subarray(16 + 8, 16 + 16))).toEqual([
+      0x55, 0x55, 0x44, 0x44, 0x44, 0x44, 0x44, 0x44,
+    ]);
+  });
+
   it('rejects what MatMulNBits cannot hold, naming the fix', () => {
     const int = (bits: number, size = 32) =>
       tensor(

@@ -2,6 +2,8 @@ import { codeRange, LowbitError, type QuantizedTensor } from '@lowbit/core-tenso
 
 /** Bit widths com.microsoft.MatMulNBits runs on onnxruntime's CPU. */
 export const MATMUL_NBITS_BITS = [2, 4, 8];
+/** Bit widths whose float zero points (HQQ) onnxruntime 1.30's CPU kernel runs. */
+export const MATMUL_NBITS_FLOAT_ZERO_BITS = [2, 4];
 /** Block sizes onnxruntime's CPU kernel accepts (the spec asks for a power of two ≥ 16). */
 export const MATMUL_NBITS_BLOCK_SIZES = [16, 32, 64, 128, 256];
 /** Block size for weights with one group per row (per-channel, per-tensor) longer than it. */
@@ -17,8 +19,11 @@ export interface MatMulNBitsWeights {
   B: Uint8Array;
   /** [N, blocks] */
   scales: Float32Array;
-  /** uint8 [N, ceil(blocks·bits/8)] packed like B; absent when every zero point is 2^(bits−1), the default. */
-  zeroPoints?: Uint8Array;
+  /**
+   * Integer zero points: uint8 [N, ceil(blocks·bits/8)] packed like B, absent when every one is
+   * 2^(bits−1), the default. Float zero points (HQQ): float [N, blocks], unpacked, like `scales`.
+   */
+  zeroPoints?: Uint8Array | Float32Array;
   /** Act-order: the input column at each position of the packed K axis, so that groups are contiguous. */
   inputOrder?: Int32Array;
 }
@@ -36,17 +41,41 @@ function bad(name: string, problem: string): never {
 }
 
 function checkArgs(q: QuantizedTensor, name: string): void {
-  const { type, bits, zeroPointDomain } = q.args;
+  const { type, bits } = q.args;
   if (type !== 'int') bad(name, `${type} codes cannot be stored by MatMulNBits; quantize with type 'int'.`);
   if (!MATMUL_NBITS_BITS.includes(bits)) {
     bad(name, `quantized to ${bits} bits, but MatMulNBits supports 2, 4 or 8 bits; use --bits 4 (or 2, 8).`);
   }
-  if (zeroPointDomain !== 'int') {
+  if (q.args.zeroPointDomain === 'float' && !MATMUL_NBITS_FLOAT_ZERO_BITS.includes(bits)) {
     bad(
       name,
-      "float zero points (zeroPointDomain 'float') cannot be packed as uint8; use integer zero points.",
+      `float zero points (HQQ) at ${bits} bits: onnxruntime's CPU MatMulNBits runs them only at 2 or 4 bits; re-quantize with bits 4 (or integer zero points, e.g. RTN).`,
     );
   }
+}
+
+/** Checks one block's zero point (code units, unsigned): an integer in range unless float zero points. */
+function checkZero(zero: number, q: QuantizedTensor, name: string): void {
+  const { bits, zeroPointDomain } = q.args;
+  const fits =
+    zeroPointDomain === 'float'
+      ? Number.isFinite(zero)
+      : Number.isInteger(zero) && zero >= 0 && zero <= 2 ** bits - 1;
+  if (!fits) {
+    bad(name, `zero point ${zero} does not fit ${bits} unsigned bits; re-quantize with clamped zero points.`);
+  }
+}
+
+/** Integer zero points [N, blocks] packed per row like B, or undefined when all are 2^(bits−1). */
+function packZeroPoints(zeros: Float32Array, N: number, bits: number): Uint8Array | undefined {
+  if (zeros.every((z) => z === 2 ** (bits - 1))) return undefined;
+  const blocks = zeros.length / N;
+  const rowBytes = Math.ceil((blocks * bits) / 8);
+  const packed = new Uint8Array(N * rowBytes);
+  zeros.forEach((z, i) => {
+    setCode(packed, Math.floor(i / blocks) * rowBytes, i % blocks, z, bits);
+  });
+  return packed;
 }
 
 function groupScheme(q: QuantizedTensor, name: string): GroupScheme {
@@ -122,6 +151,10 @@ function inputOrder(q: QuantizedTensor, groupSize: number, name: string): Int32A
   return order;
 }
 
+function clamp(code: number, max: number): number {
+  return Math.min(max, Math.max(0, code));
+}
+
 /** Sets code `value` at position `index` of a bit stream of `bits`-wide codes starting at byte `start`. */
 function setCode(bytes: Uint8Array, start: number, index: number, value: number, bits: number): void {
   const bit = index * bits;
@@ -131,6 +164,7 @@ function setCode(bytes: Uint8Array, start: number, index: number, value: number,
 /**
  * The MatMulNBits inputs of a quantized [N, K] linear weight: unsigned codes (signed ones offset by
  * 2^(bits−1)), one scale and zero point per block, and the act-order column order when needed.
+ * Float zero points (HQQ, ŵ = (q − z)·s) are kept as floats: MatMulNBits computes the same.
  */
 export function matMulNBitsWeights(
   q: QuantizedTensor,
@@ -149,29 +183,21 @@ export function matMulNBitsWeights(
   const max = 2 ** bits - 1;
   const blocks = Math.ceil(K / blockSize);
   const blobSize = (blockSize * bits) / 8;
-  const zeroBytes = Math.ceil((blocks * bits) / 8);
   const B = new Uint8Array(N * blocks * blobSize);
   const scales = new Float32Array(N * blocks);
-  const zeroPoints = new Uint8Array(N * zeroBytes);
-  let defaultZeros = true;
+  const zeros = new Float32Array(N * blocks);
   for (let n = 0; n < N; n++) {
     for (let b = 0; b < blocks; b++) {
       const p = scheme.param(n, groupOf(column(b * blockSize)));
       const zero = q.zeroPoint[p] - offset;
-      if (!(Number.isInteger(zero) && zero >= 0 && zero <= max)) {
-        bad(
-          name,
-          `zero point ${q.zeroPoint[p]} does not fit ${bits} unsigned bits; re-quantize with clamped zero points.`,
-        );
-      }
-      defaultZeros &&= zero === 2 ** (bits - 1);
+      checkZero(zero, q, name);
       scales[n * blocks + b] = q.scale[p];
-      setCode(zeroPoints, n * zeroBytes, b, zero, bits);
+      zeros[n * blocks + b] = zero;
       const blob = (n * blocks + b) * blobSize;
       for (let j = 0; j < blockSize; j++) {
         const position = b * blockSize + j;
-        // Padding past K holds the zero point, i.e. the value 0.
-        const code = position < K ? q.codes[n * K + column(position)] - offset : zero;
+        // Padding past K holds the zero point (rounded into range when real-valued): the value ~0.
+        const code = position < K ? q.codes[n * K + column(position)] - offset : clamp(Math.round(zero), max);
         if (!(code >= 0 && code <= max)) bad(name, `code ${code + offset} is outside the ${bits}-bit range.`);
         setCode(B, blob, j, code, bits);
       }
@@ -184,7 +210,7 @@ export function matMulNBitsWeights(
     blockSize,
     B,
     scales,
-    zeroPoints: defaultZeros ? undefined : zeroPoints,
+    zeroPoints: q.args.zeroPointDomain === 'float' ? zeros : packZeroPoints(zeros, N, bits),
     inputOrder: order,
   };
 }

@@ -4,6 +4,7 @@ import {
   mulberry32,
   perGroup,
   QuantizedTensor,
+  type QuantModel,
   quantArgs,
   testDataPath,
   tf,
@@ -119,7 +120,7 @@ export function quantizeActOrder(model: LlamaModel, bits: number, groupSize: num
 }
 
 /** lowbit's logits for token ids [B][T], flattened. */
-export function lowbitLogits(model: LlamaModel, ids: readonly (readonly number[])[]): Float32Array {
+export function lowbitLogits(model: QuantModel, ids: readonly (readonly number[])[]): Float32Array {
   return tf.tidy(
     () => forwardModel(model, tf.tensor2d(ids as number[][], undefined, 'int32')).dataSync() as Float32Array,
   );
