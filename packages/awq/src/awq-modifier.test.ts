@@ -148,7 +148,6 @@ describe.each(TEST_BACKENDS)('awq modifier on %s', (backend) => {
       /groupSize 16 .* "block0\.a" \(8\)/,
     );
     expect(tf.memory().numTensors).toBe(tensors + calibration.length);
-    // The errors below surface inside runRecipe, which does not release its activations on a throw.
     const model = toyModel();
     const block = model.blocks[0];
     const broken: QuantModel = {
@@ -159,6 +158,15 @@ describe.each(TEST_BACKENDS)('awq modifier on %s', (backend) => {
       () => runRecipe(broken, [awq(QUANT)], { calibration }),
       'BAD_ARGS',
       /"block0\.z", which is not a target/,
+    );
+    const mismatched: QuantModel = {
+      ...model,
+      blocks: [{ ...block, mappings: [{ ...block.mappings[0], balance: ['block0.a', 'block0.c'] }] }],
+    };
+    expectLowbitError(
+      () => runRecipe(mismatched, [awq(QUANT)], { calibration }),
+      'BAD_ARGS',
+      /"block0\.a" \(input width \d+\) and "block0\.c" \(input width \d+\)/,
     );
     const nan = tf.fill([4, 8], Number.NaN);
     expectLowbitError(

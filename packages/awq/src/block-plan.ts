@@ -25,12 +25,25 @@ function balanceTarget(block: Block, mapping: Mapping, name: string): QuantTarge
   return target;
 }
 
+/** A mapping's balance linears share one input, so their input widths must agree. */
+function assertSameInputWidth(block: Block, mapping: Mapping, balance: QuantTarget[]): void {
+  const [first] = balance;
+  const other = balance.find((t) => t.shape[1] !== first.shape[1]);
+  if (other) {
+    throw new LowbitError(
+      'BAD_ARGS',
+      `Block "${block.name}": mapping "${mapping.smooth}" balances "${first.name}" (input width ${first.shape[1]}) and "${other.name}" (input width ${other.shape[1]}), which cannot share one input; fix the model's mappings so each lists linears fed by the same tensor.`,
+    );
+  }
+}
+
 /** The plan for a block: every mapping, and every linear target when clipping. */
 export function planBlock(block: Block, clip: boolean): BlockPlan {
-  const mappings = block.mappings.map((mapping) => ({
-    mapping,
-    balance: mapping.balance.map((name) => balanceTarget(block, mapping, name)),
-  }));
+  const mappings = block.mappings.map((mapping) => {
+    const balance = mapping.balance.map((name) => balanceTarget(block, mapping, name));
+    assertSameInputWidth(block, mapping, balance);
+    return { mapping, balance };
+  });
   const clipped = clip ? block.targets.filter((t) => t.kind === 'linear') : [];
   const inputOf = new Map<string, string>();
   for (const { balance } of mappings) for (const t of balance) inputOf.set(t.name, balance[0].name);
