@@ -1,20 +1,8 @@
 import { join } from 'node:path';
 import type { QuantizedTensor } from '@lowbit/core-tensor';
-import {
-  float32Of,
-  HF_WEIGHTS_FILE,
-  halvesRowSource,
-  hfLinearName,
-  int32Of,
-  inverseOrder,
-  LINEAR_NAMES,
-  type LinearName,
-  llamaTargetName,
-  readSafetensors,
-  type SafetensorsTensor,
-} from '@lowbit/models';
-import { permuteRows } from '../gptq/hf-rows';
+import { HF_WEIGHTS_FILE, int32Of, type SafetensorsTensor } from '@lowbit/models';
 import { badFile, float16Bits, take } from '../hf/read-entries';
+import { readQuantizedLlama } from '../hf/read-linears';
 import { decodeAwq } from './awq-tensors';
 import { type AwqQuantConfig, readAwqConfig } from './config-files';
 
@@ -48,17 +36,8 @@ function readLinear(entries: Map<string, SafetensorsTensor>, base: string, group
 export function readAwqCheckpoint(dir: string): AwqCheckpoint {
   const { quantConfig, nLayers, nHeads, nKvHeads } = readAwqConfig(dir);
   const path = join(dir, HF_WEIGHTS_FILE);
-  const entries = readSafetensors(path).tensors;
-  const quantized = new Map<string, QuantizedTensor>();
-  const heads: Partial<Record<LinearName, number>> = { wq: nHeads, wk: nKvHeads };
-  for (let i = 0; i < nLayers; i++) {
-    for (const n of LINEAR_NAMES) {
-      let q = readLinear(entries, hfLinearName(i, n), quantConfig.q_group_size, path);
-      const h = heads[n];
-      if (h) q = permuteRows(q, inverseOrder(halvesRowSource(h, q.shape[0] / h)));
-      quantized.set(llamaTargetName(i, n), q);
-    }
-  }
-  const floats = new Map([...entries].map(([name, entry]) => [name, float32Of(entry, name)] as const));
+  const { quantized, floats } = readQuantizedLlama(path, { nLayers, nHeads, nKvHeads }, (entries, base) =>
+    readLinear(entries, base, quantConfig.q_group_size, path),
+  );
   return { quantConfig, quantized, floats };
 }

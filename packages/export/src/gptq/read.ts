@@ -1,22 +1,10 @@
 import { join } from 'node:path';
 import type { QuantizedTensor } from '@lowbit/core-tensor';
-import {
-  float32Of,
-  HF_WEIGHTS_FILE,
-  halvesRowSource,
-  hfLinearName,
-  int32Of,
-  inverseOrder,
-  LINEAR_NAMES,
-  type LinearName,
-  llamaTargetName,
-  readSafetensors,
-  type SafetensorsTensor,
-} from '@lowbit/models';
+import { HF_WEIGHTS_FILE, int32Of, type SafetensorsTensor } from '@lowbit/models';
 import { badFile, float16Bits, take } from '../hf/read-entries';
+import { readQuantizedLlama } from '../hf/read-linears';
 import { type GptqQuantizeConfig, readCheckpointConfig } from './config-files';
 import { decodeGptq, GPTQ_BITS, type GptqScheme } from './gptq-tensors';
-import { permuteRows } from './hf-rows';
 
 export interface GptqCheckpoint {
   quantizeConfig: GptqQuantizeConfig;
@@ -61,17 +49,8 @@ export function readGptqCheckpoint(dir: string): GptqCheckpoint {
   const path = join(dir, HF_WEIGHTS_FILE);
   const { bits, group_size: groupSize, sym, checkpoint_format: format } = quantizeConfig;
   if (!GPTQ_BITS.includes(bits)) badFile(path, `bits ${bits}; GPTQ checkpoints hold 2, 3, 4 or 8 bits`);
-  const entries = readSafetensors(path).tensors;
-  const quantized = new Map<string, QuantizedTensor>();
-  const heads: Partial<Record<LinearName, number>> = { wq: nHeads, wk: nKvHeads };
-  for (let i = 0; i < nLayers; i++) {
-    for (const n of LINEAR_NAMES) {
-      let q = readLinear(entries, hfLinearName(i, n), { bits, groupSize, sym }, path, format);
-      const h = heads[n];
-      if (h) q = permuteRows(q, inverseOrder(halvesRowSource(h, q.shape[0] / h)));
-      quantized.set(llamaTargetName(i, n), q);
-    }
-  }
-  const floats = new Map([...entries].map(([name, entry]) => [name, float32Of(entry, name)] as const));
+  const { quantized, floats } = readQuantizedLlama(path, { nLayers, nHeads, nKvHeads }, (entries, base) =>
+    readLinear(entries, base, { bits, groupSize, sym }, path, format),
+  );
   return { quantizeConfig, quantized, floats };
 }
