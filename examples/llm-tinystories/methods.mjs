@@ -3,19 +3,13 @@
 // Public APIs only. Run: node examples/llm-tinystories/methods.mjs
 
 import { awq } from '@lowbit/awq';
-import { dataPath, runRecipe, tf } from '@lowbit/core-tensor';
+import { initBackend, runRecipe, tf } from '@lowbit/core-tensor';
 import { gptq } from '@lowbit/gptq';
 import { hqq } from '@lowbit/hqq';
-import {
-  loadLlama2c,
-  loadTokenizer,
-  perplexity,
-  readTextLines,
-  sampleCalibration,
-  tokenWindows,
-} from '@lowbit/models';
+import { perplexity } from '@lowbit/models';
 import { rtn } from '@lowbit/rtn';
 import { markdownTable } from '../table.mjs';
+import { storiesSetup } from './stories.mjs';
 
 const CALIBRATION = { samples: 32, seqLen: 128, seed: 0 };
 
@@ -35,14 +29,7 @@ const FORMATS = [
 ];
 
 export function methodPerplexityRows() {
-  const load = () => loadLlama2c(dataPath('llm/stories260K.bin'));
-  const fp32 = load();
-  const tokenizer = loadTokenizer(dataPath('llm/tok512.bin'), { vocabSize: fp32.config.vocabSize });
-  const windows = tokenWindows(readTextLines(dataPath('text/tinystories-valid.txt')), tokenizer, {
-    seqLen: fp32.config.seqLen,
-  });
-  const train = readTextLines(dataPath('text/tinystories-train-excerpt.txt'));
-  const calibration = sampleCalibration(train, { ...CALIBRATION, tokenizer });
+  const { load, fp32, windows, calibration } = storiesSetup(CALIBRATION);
   const rows = [
     { weights: 'FP32', method: '–', perplexity: perplexity(fp32, windows).ppl.toFixed(3), 'quantize s': '–' },
   ];
@@ -67,6 +54,7 @@ export function methodPerplexityRows() {
 export const CALIBRATION_NOTE = `Calibration: ${CALIBRATION.samples} × ${CALIBRATION.seqLen} tokens of tinystories-train-excerpt.txt (seed ${CALIBRATION.seed}); int formats asymmetric; evaluation: tinystories-valid.txt, each story from BOS, first 512 tokens.`;
 
 if (import.meta.url === `file://${process.argv[1]}`) {
+  await initBackend();
   console.log(markdownTable(methodPerplexityRows()));
   console.log(CALIBRATION_NOTE);
 }

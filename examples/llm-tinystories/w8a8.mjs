@@ -1,17 +1,11 @@
 // W8A8 on karpathy's real stories260K model: naive static per-tensor activations, SmoothQuant
 // (fixed α = 0.5 and auto-α) before static W8A8, and dynamic per-token W8A8; perplexity on the
 // TinyStories validation excerpt. Public APIs only. Run: node examples/llm-tinystories/w8a8.mjs
-import { dataPath, runRecipe, tf } from '@lowbit/core-tensor';
-import {
-  loadLlama2c,
-  loadTokenizer,
-  perplexity,
-  readTextLines,
-  sampleCalibration,
-  tokenWindows,
-} from '@lowbit/models';
+import { initBackend, runRecipe, tf } from '@lowbit/core-tensor';
+import { perplexity } from '@lowbit/models';
 import { smoothquant, w8a8Dynamic, w8a8Static, withActivationQuantization } from '@lowbit/smoothquant';
 import { markdownTable } from '../table.mjs';
+import { storiesSetup } from './stories.mjs';
 
 const CALIBRATION = { samples: 16, seqLen: 128, seed: 0, batchSize: 4 };
 
@@ -23,14 +17,7 @@ const RECIPES = [
 ];
 
 export function w8a8PerplexityRows() {
-  const load = () => loadLlama2c(dataPath('llm/stories260K.bin'));
-  const fp32 = load();
-  const tokenizer = loadTokenizer(dataPath('llm/tok512.bin'), { vocabSize: fp32.config.vocabSize });
-  const windows = tokenWindows(readTextLines(dataPath('text/tinystories-valid.txt')), tokenizer, {
-    seqLen: fp32.config.seqLen,
-  });
-  const train = readTextLines(dataPath('text/tinystories-train-excerpt.txt'));
-  const calibration = sampleCalibration(train, { ...CALIBRATION, tokenizer });
+  const { load, fp32, windows, calibration } = storiesSetup(CALIBRATION);
   const rows = [{ recipe: 'FP32', perplexity: perplexity(fp32, windows).ppl.toFixed(3), 'calibrate s': '–' }];
   for (const [label, smoothing, quantizer] of RECIPES) {
     const model = load();
@@ -48,6 +35,7 @@ export function w8a8PerplexityRows() {
 export const W8A8_NOTE = `Weights int8 per-channel symmetric; static activations int8 per-tensor symmetric (MinMax); calibration ${CALIBRATION.samples} × ${CALIBRATION.seqLen} tokens of tinystories-train-excerpt.txt (seed ${CALIBRATION.seed}). stories260K's norm outputs have no outlier channels (max ≤ 2.8× median), so SmoothQuant has little to move here; its effect is tested on a synthetic model with injected outliers (packages/smoothquant).`;
 
 if (import.meta.url === `file://${process.argv[1]}`) {
+  await initBackend();
   console.log(markdownTable(w8a8PerplexityRows()));
   console.log(W8A8_NOTE);
 }
