@@ -1,3 +1,13 @@
+export {
+  type ActivationQParams,
+  fakeQuantizePerTensor,
+  fakeQuantizePerToken,
+} from './activation-fake-quantize';
+export {
+  type ActivationQuantizer,
+  type ActivationQuantPlan,
+  withActivationQuantization,
+} from './activation-quantization';
 export { ArrayTarget } from './array-target';
 export {
   assertWritable,
@@ -35,10 +45,15 @@ export { type GroupReduction, reduceGroups } from './group-reduce';
 export * from './linalg';
 export {
   allTargets,
+  type BatchNormSite,
+  type BiasAccess,
   type Block,
   type CaptureFn,
+  type ForwardOptions,
   forwardModel,
   type Mapping,
+  type ParameterFn,
+  type ParameterRole,
   type QuantModel,
   type QuantTarget,
   type TargetKind,

@@ -21,6 +21,21 @@ export interface QuantTarget {
   setWeight(weight: tf.Tensor | QuantizedTensor): void;
   /** The QuantizedTensor last set, if any. */
   readonly quantized: QuantizedTensor | undefined;
+  /** The layer's bias over its output channels, for transforms that fold into it (BN folding, CLE, bias correction). */
+  readonly bias?: BiasAccess;
+  /**
+   * The layer's own op, without bias, on a captured input (linear [N, in] → [N, out]; conv NCHW →
+   * NCHW) with `weight` in the target's layout: layer-wise reconstruction (AdaRound, bias correction).
+   */
+  apply?(input: tf.Tensor, weight: tf.Tensor): tf.Tensor;
+}
+
+/** Read and write access to a layer's bias (one value per output channel). */
+export interface BiasAccess {
+  /** The current bias; zeros when the layer has none. */
+  read(): Float32Array;
+  /** Replaces the bias, adding one to a layer that had none. */
+  write(values: Float32Array): void;
 }
 
 /**
@@ -42,13 +57,54 @@ export interface Mapping {
  */
 export type CaptureFn = (target: string, input: tf.Tensor) => tf.Tensor | undefined | void;
 
+/** A parameter a block reads while it runs: a target's weight (its layout) or its bias ([out]). */
+export type ParameterRole = 'weight' | 'bias';
+
+/**
+ * Maps a parameter to the tensor the block computes with instead, e.g. QAT's trainable,
+ * fake-quantized variables. Called inside the forward pass, so gradients flow through the result.
+ */
+export type ParameterFn = (target: QuantTarget, role: ParameterRole, value: tf.Tensor) => tf.Tensor;
+
+export interface ForwardOptions {
+  /** Substitutes the weights and biases the block computes with (see ParameterFn). */
+  readonly parameters?: ParameterFn;
+  /** Normalization layers use batch statistics and update their running statistics (training mode). */
+  readonly training?: boolean;
+}
+
+/**
+ * A batch normalization y = γ·(x − mean)/√(var + ε) + β over the output channels of `target`, with
+ * nothing in between, so it can be folded into the target's weight and bias.
+ */
+export interface BatchNormSite {
+  readonly name: string;
+  readonly target: string;
+  readonly gamma: Float32Array;
+  readonly beta: Float32Array;
+  readonly mean: Float32Array;
+  readonly variance: Float32Array;
+  readonly epsilon: number;
+  /** Turns the normalization into the identity (once its effect is folded into the target). */
+  bypass(): void;
+}
+
 /** A unit the sequential pipeline processes at a time: a decoder layer, or a whole small CNN. */
 export interface Block {
   readonly name: string;
   readonly targets: readonly QuantTarget[];
+  /**
+   * Scale-equivariant pairs. LLM blocks map norms to linears; CNN blocks map a conv/linear target
+   * through ReLU / max-pool / identity to the next target (cross-layer equalization).
+   */
   readonly mappings: readonly Mapping[];
-  /** Runs the block on x; `capture`, when given, sees (and may replace) every target's input. */
-  forward(x: tf.Tensor, capture?: CaptureFn): tf.Tensor;
+  /**
+   * Runs the block on x; `capture`, when given, sees (and may replace) every target's input;
+   * `options` substitute parameters and switch normalization layers to training mode.
+   */
+  forward(x: tf.Tensor, capture?: CaptureFn, options?: ForwardOptions): tf.Tensor;
+  /** Batch normalizations that directly follow a target (absent or empty: none), in execution order. */
+  readonly batchNorms?: readonly BatchNormSite[];
   /**
    * Target names grouped in execution order, for techniques that quantize a block group by group
    * and re-capture the next group's inputs (GPTQ's true-sequential), e.g. [[q, k, v], [o], [gate, up], [down]].

@@ -1,3 +1,4 @@
+export { calibrateInputs } from './calibrate-inputs';
 export { EntropyObserver, type EntropyObserverOptions } from './entropy-observer';
 export { HistogramObserver, type HistogramObserverOptions } from './histogram-observer';
 export { MinMaxObserver } from './min-max-observer';

@@ -9,7 +9,7 @@ import {
 import { TEST_BACKENDS } from '@lowbit/core-tensor/testing';
 import { rtn } from '@lowbit/rtn';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { withActivationQuantization } from './activation-plan';
+import { withActivationQuantization } from '@lowbit/core-tensor';
 import { type SmoothQuantOptions, smoothQuantConfig } from './config';
 import { smoothquant } from './smoothquant-modifier';
 import { expectLowbitError, toyModel } from './test-support/test-helpers';

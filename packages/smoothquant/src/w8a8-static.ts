@@ -8,9 +8,9 @@ import {
   type TargetReport,
 } from '@lowbit/core-tensor';
 import { createObserver, type Observer } from '@lowbit/observers';
-import type { ActivationQuantizer, ActivationQuantPlan } from './activation-plan';
-import { calibrateInputs } from './calibrate-inputs';
-import type { ActivationQParams } from './fake-quantize-activation';
+import type { ActivationQuantizer, ActivationQuantPlan } from '@lowbit/core-tensor';
+import { calibrateInputs } from '@lowbit/observers';
+import type { ActivationQParams } from '@lowbit/core-tensor';
 import { linearTargets, quantizeTargetInt8 } from './quantize-weights';
 import { staticActivationArgs, WEIGHT_ARGS } from './w8a8-args';
 

@@ -1,11 +1,8 @@
-import {
-  fakeQuantize,
-  type QuantArgs,
-  qparamsFromRange,
-  reduceGroups,
-  type Tensor,
-  tf,
-} from '@lowbit/core-tensor';
+import { fakeQuantize } from './fake-quantize';
+import { reduceGroups } from './group-reduce';
+import { qparamsFromRange } from './qparams';
+import type { QuantArgs } from './quant-args';
+import { type Tensor, tf } from './tf';
 
 /** One static activation quantizer: x ≈ (q − zeroPoint) · scale. */
 export interface ActivationQParams {

@@ -1,17 +1,13 @@
 import {
-  allTargets,
-  type Block,
-  LowbitError,
-  type Modifier,
-  type QuantArgs,
-  type QuantModel,
-  tf,
-} from '@lowbit/core-tensor';
-import {
   type ActivationQParams,
   fakeQuantizePerTensor,
   fakeQuantizePerToken,
-} from './fake-quantize-activation';
+} from './activation-fake-quantize';
+import { LowbitError } from './errors';
+import { allTargets, type Block, type QuantModel } from './model';
+import type { Modifier } from './modifier';
+import type { QuantArgs } from './quant-args';
+import { tf } from './tf';
 
 /**
  * How the inputs of a model's linears are quantized, as w8a8Static / w8a8Dynamic record it:
@@ -46,12 +42,17 @@ function quantizingBlock(block: Block, quantize: InputQuantizer): Block {
     targets: block.targets,
     mappings: block.mappings,
     sequentialGroups: block.sequentialGroups,
-    forward: (x, capture) =>
+    batchNorms: block.batchNorms,
+    forward: (x, capture, options) =>
       tf.tidy(() =>
-        block.forward(x, (target, input) => {
-          const quantized = quantize(target, input);
-          return capture?.(target, quantized) ?? quantized;
-        }),
+        block.forward(
+          x,
+          (target, input) => {
+            const quantized = quantize(target, input);
+            return capture?.(target, quantized) ?? quantized;
+          },
+          options,
+        ),
       ),
   };
 }
@@ -64,7 +65,7 @@ function assertPlanFits(model: QuantModel, plan: ActivationQuantPlan): void {
   if (planned.length === 0 || unknown.length > 0) {
     throw new LowbitError(
       'BAD_ARGS',
-      `The static activation plan ${planned.length === 0 ? 'is empty' : `names targets that "${model.name}" lacks (${unknown.slice(0, 3).join(', ')})`}; run w8a8Static on this model and pass its plan().`,
+      `The static activation plan ${planned.length === 0 ? 'is empty' : `names targets that "${model.name}" lacks (${unknown.slice(0, 3).join(', ')})`}; run the activation quantizer (e.g. w8a8Static, staticQuant) on this model and pass its plan().`,
     );
   }
 }

@@ -1,5 +1,5 @@
 import { type Block, tf } from '@lowbit/core-tensor';
-import type { Observer } from '@lowbit/observers';
+import type { Observer } from './observer';
 
 /**
  * Runs the block on every calibration batch and feeds each observed target's input to its
