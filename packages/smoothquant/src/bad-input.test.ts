@@ -115,7 +115,7 @@ describe.each(TEST_BACKENDS)('bad input on %s', (backend) => {
     expectLowbitError(
       () => withActivationQuantization(renamed, quantizer.plan()),
       'BAD_ARGS',
-      /names targets that "toy" lacks \(fc\); run w8a8Static on this model/,
+      /names targets that "toy" lacks \(fc\); run the activation quantizer/,
     );
   });
 });
