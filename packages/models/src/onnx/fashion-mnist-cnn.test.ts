@@ -31,6 +31,17 @@ describe.skipIf(!files)('Fashion-MNIST CNN imported from ONNX (wasm)', () => {
     expect(model.output).toBe('output');
   });
 
+  it('pairs each conv/linear with the next through ReLU and max-pool for equalization; no batch norms', () => {
+    const pairs = model.blocks[0].mappings.map((m) => [m.smooth, ...m.balance]);
+    expect(pairs).toEqual([
+      ['conv1.weight', 'conv2.weight'],
+      ['conv2.weight', 'conv3.weight'],
+      ['fc1.weight', 'fc2.weight'],
+    ]);
+    expect(model.blocks[0].batchNorms).toEqual([]);
+    expect(model.blocks[0].targets.every((t) => t.bias && t.apply)).toBe(true);
+  });
+
   it('returns another graph output on request (features "19") as onnxruntime does', async () => {
     const features = loadOnnxModel(files!.model, { output: '19' });
     const pixels = data.images.subarray(0, 8 * 784);

@@ -12,6 +12,8 @@ export interface OnnxModel extends QuantModel {
   readonly weights: ReadonlyMap<string, OnnxWeight>;
   /** The graph value the model returns. */
   readonly output: string;
+  /** BatchNormalization nodes folded into their conv (exporters write them as Identity). */
+  readonly bypassedNodes: ReadonlySet<string>;
 }
 
 export interface LoadOnnxModelOptions {
@@ -30,7 +32,8 @@ function defaultName(source: string | Uint8Array, graph: OnnxGraph): string {
  * Imports an ONNX CNN (a path or the file's bytes). Every node is checked at load: an op lowbit
  * cannot run is UNSUPPORTED_OP, a malformed file BAD_FILE, a missing one MISSING_FILE. The block's
  * forward takes the graph input (NCHW images) and computes in NCHW semantics; capture sees conv
- * targets' NCHW inputs and linear targets' [N, in] inputs. Biases stay float.
+ * targets' NCHW inputs and linear targets' [N, in] inputs. Biases stay float; targets expose them
+ * (`bias`) and their op (`apply`); the block lists CLE pairs (`mappings`) and foldable `batchNorms`.
  */
 export function loadOnnxModel(source: string | Uint8Array, options: LoadOnnxModelOptions = {}): OnnxModel {
   const graph = readOnnxGraph(source);
@@ -38,8 +41,13 @@ export function loadOnnxModel(source: string | Uint8Array, options: LoadOnnxMode
   const block: Block = {
     name: 'graph',
     targets: [...program.weights.values()].map((w) => w.target),
-    mappings: [],
-    forward: (x, capture) => program.run(x, capture),
+    get mappings() {
+      return program.mappings();
+    },
+    get batchNorms() {
+      return program.batchNorms();
+    },
+    forward: (x, capture, options) => program.run(x, capture, options),
   };
   return {
     name: options.name ?? defaultName(source, graph),
@@ -51,5 +59,8 @@ export function loadOnnxModel(source: string | Uint8Array, options: LoadOnnxMode
     graph,
     weights: program.weights,
     output: program.output,
+    get bypassedNodes() {
+      return program.bypassedNodes;
+    },
   };
 }

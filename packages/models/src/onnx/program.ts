@@ -1,4 +1,14 @@
-import { type CaptureFn, LowbitError, tf } from '@lowbit/core-tensor';
+import {
+  type BatchNormSite,
+  type CaptureFn,
+  type ForwardOptions,
+  LowbitError,
+  type Mapping,
+  type ParameterFn,
+  tf,
+} from '@lowbit/core-tensor';
+import { batchNormSites } from './batch-norm-sites';
+import { equalizationPairs } from './equalization-pairs';
 import type { OnnxGraph, OnnxNode, OnnxValueInfo } from './graph';
 import type { KernelSpec, OpContext, OpSpec } from './ops/op';
 import { opSpecFor } from './ops/registry';
@@ -13,6 +23,8 @@ interface Step {
   weight: OnnxWeight | undefined;
   /** Values last read by this step, released after it. */
   release: string[];
+  /** A folded batch normalization: the step passes its input through. */
+  bypassed: boolean;
 }
 
 function singleInput(graph: OnnxGraph): OnnxValueInfo {
@@ -64,16 +76,36 @@ export class GraphProgram {
     this.planReleases();
   }
 
-  /** Runs the graph on x (not disposed); `capture` sees each weight target's input. */
-  run(x: tf.Tensor, capture?: CaptureFn): tf.Tensor {
+  /** Names of the BatchNormalization nodes folded away (they pass their input through). */
+  get bypassedNodes(): ReadonlySet<string> {
+    return new Set(this.steps.filter((s) => s.bypassed).map((s) => s.node.name));
+  }
+
+  /** BatchNormalization nodes that directly follow a weight target, for folding. */
+  batchNorms(): BatchNormSite[] {
+    return batchNormSites(this.graph, this.steps, this.weights, (step) => {
+      step.bypassed = true;
+    });
+  }
+
+  /** Cross-layer equalization pairs, given the batch norms folded so far. */
+  mappings(): Mapping[] {
+    return equalizationPairs(this.steps, new Set(this.graph.outputs.map((o) => o.name)));
+  }
+
+  /**
+   * Runs the graph on x (not disposed); `capture` sees each weight target's input and
+   * `options.parameters` substitutes weights and biases (training mode changes nothing here).
+   */
+  run(x: tf.Tensor, capture?: CaptureFn, options: ForwardOptions = {}): tf.Tensor {
     this.checkInput(x);
     return tf.tidy(() => {
       const values = new Map<string, tf.Tensor>([[this.input.name, x]]);
       for (const step of this.steps) {
-        const context = this.context(step, values, capture);
+        const context = this.context(step, values, capture, options.parameters);
         values.set(
           step.output,
-          tf.tidy(() => step.spec.run(context)),
+          step.bypassed ? tf.clone(context.required(0)) : tf.tidy(() => step.spec.run(context)),
         );
         for (const name of step.release) release(values, name, x);
       }
@@ -100,7 +132,8 @@ export class GraphProgram {
       this.constants.set(output, spec.fold(node));
       return;
     }
-    this.steps.push({ node, spec, output, weight: this.weights.get(node.inputs[1] ?? ''), release: [] });
+    const weight = this.weights.get(node.inputs[1] ?? '');
+    this.steps.push({ node, spec, output, weight, release: [], bypassed: false });
   }
 
   private checkOutput(): void {
@@ -136,16 +169,45 @@ export class GraphProgram {
     }
   }
 
-  private context(step: Step, values: Map<string, tf.Tensor>, capture: CaptureFn | undefined): OpContext {
+  /** A weight initializer's current value in the ONNX layout, through `parameters` when given. */
+  private weightTensor(name: string, parameters: ParameterFn | undefined): tf.Tensor | undefined {
+    const weight = this.weights.get(name);
+    if (!weight) return undefined;
+    const value = weight.target.weight();
+    return weight.toOnnxLayout(parameters ? parameters(weight.target, 'weight', value) : value);
+  }
+
+  /** The bias a weight step adds, when its target holds one: C = bias / beta in the slot's dims. */
+  private biasTensor(step: Step, parameters: ParameterFn | undefined): tf.Tensor | undefined {
+    const target = step.weight?.target;
+    const slot = target?.biasSlot;
+    const values = target?.currentBias;
+    if (!target || !slot || !values || slot.node !== step.node.name) return undefined;
+    const bias = tf.tensor1d(values);
+    const used = parameters ? parameters(target, 'bias', bias) : bias;
+    const c = slot.scale === 1 ? used : tf.div(used, slot.scale);
+    return tf.reshape(c, slot.dims as number[]);
+  }
+
+  private context(
+    step: Step,
+    values: Map<string, tf.Tensor>,
+    capture: CaptureFn | undefined,
+    parameters: ParameterFn | undefined,
+  ): OpContext {
     const { node, weight } = step;
     const tensorOf = (name: string): tf.Tensor =>
       values.get(name) ??
-      this.weights.get(name)?.onnxTensor() ??
+      this.weightTensor(name, parameters) ??
       constantTensor(this.constants.get(name) as OnnxTensor);
+    const input = (i: number): tf.Tensor | undefined => {
+      const bias = i === 2 ? this.biasTensor(step, parameters) : undefined;
+      return bias ?? (node.inputs[i] ? tensorOf(node.inputs[i]) : undefined);
+    };
     return {
       node,
       opset: this.graph.opset,
-      input: (i) => (node.inputs[i] ? tensorOf(node.inputs[i]) : undefined),
+      input,
       required: (i) => {
         if (!node.inputs[i]) badNodeInput(node, `#${i} (required)`);
         return tensorOf(node.inputs[i]);

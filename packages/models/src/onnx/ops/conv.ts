@@ -41,18 +41,19 @@ function check(node: OnnxNode): void {
   }
 }
 
-function run(ctx: OpContext): tf.Tensor {
-  const { node } = ctx;
-  const w = ctx.required(1);
-  const bias = ctx.input(2);
-  const input = ctx.required(0);
-  if (input.rank !== 4 || w.rank !== 4)
-    throw unsupported(node, `a ${input.rank - 2}-D convolution (only 2-D)`);
-  const x = ctx.capture(input);
+/** The node's convolution of x (NCHW) with w (OIHW), without bias, as NHWC. */
+function convolveNhwc(node: OnnxNode, x: tf.Tensor, w: tf.Tensor): tf.Tensor4D {
+  if (x.rank !== 4 || w.rank !== 4) throw unsupported(node, `a ${x.rank - 2}-D convolution (only 2-D)`);
   const groups = node.attributes.int('group', 1);
   const window = windowOf(node, w.shape.slice(2));
   const pads = resolvePads(node, x.shape.slice(2), window);
-  const y = convFor(groups, x.shape[1] as number)(padNhwc(toNhwc(x), pads, 0), w, window);
+  return convFor(groups, x.shape[1] as number)(padNhwc(toNhwc(x), pads, 0), w, window);
+}
+
+function run(ctx: OpContext): tf.Tensor {
+  const w = ctx.required(1);
+  const bias = ctx.input(2);
+  const y = convolveNhwc(ctx.node, ctx.capture(ctx.required(0)), w);
   return toNchw(bias ? tf.add(y, bias) : y);
 }
 
@@ -63,7 +64,11 @@ export const CONV: KernelSpec = {
   weight: (node, dims) => {
     if (dims.length !== 4) return undefined;
     const depthwise = node.attributes.int('group', 1) > 1 && dims[1] === 1;
-    return { kind: depthwise ? 'depthwise' : 'conv2d', transposed: false };
+    return {
+      kind: depthwise ? 'depthwise' : 'conv2d',
+      transposed: false,
+      apply: (x, w) => toNchw(convolveNhwc(node, x, w)),
+    };
   },
   run,
 };

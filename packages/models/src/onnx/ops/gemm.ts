@@ -24,17 +24,31 @@ function runMatMul(ctx: OpContext): tf.Tensor {
   return a.rank === 1 ? tf.squeeze(squeezed, [-2]) : squeezed;
 }
 
+/** x [N, in] times a weight in the target layout [out, in] (transposed explicitly: see runGemm). */
+function matMulRows(x: tf.Tensor, w: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => tf.matMul(x as tf.Tensor2D, tf.transpose(w) as tf.Tensor2D));
+}
+
 /** Gemm: Y = alpha·A'·B' + beta·C; B is a linear weight ([out, in] when transB = 1). */
 export const GEMM: KernelSpec = {
   attributes: ['alpha', 'beta', 'transA', 'transB'],
-  weight: (node, dims) =>
-    dims.length === 2 ? { kind: 'linear', transposed: node.attributes.int('transB', 0) !== 1 } : undefined,
+  weight: (node, dims) => {
+    if (dims.length !== 2) return undefined;
+    const alpha = node.attributes.float('alpha', 1);
+    return {
+      kind: 'linear',
+      transposed: node.attributes.int('transB', 0) !== 1,
+      apply: (x, w) => tf.tidy(() => (alpha === 1 ? matMulRows(x, w) : tf.mul(matMulRows(x, w), alpha))),
+      biasScale: node.attributes.float('beta', 1),
+    };
+  },
   run: runGemm,
 };
 
 /** MatMul: a constant 2-D B [in, out] is a linear weight. */
 export const MATMUL: KernelSpec = {
   attributes: [],
-  weight: (_node, dims) => (dims.length === 2 ? { kind: 'linear', transposed: true } : undefined),
+  weight: (_node, dims) =>
+    dims.length === 2 ? { kind: 'linear', transposed: true, apply: matMulRows } : undefined,
   run: runMatMul,
 };

@@ -21,6 +21,10 @@ export interface WeightUse {
   readonly kind: TargetKind;
   /** The ONNX tensor is the transpose of the target's [out, in] (MatMul, Gemm with transB=0). */
   readonly transposed: boolean;
+  /** The node's op without bias on its (captured) input, with a weight in the target's layout. */
+  readonly apply: (input: tf.Tensor, weight: tf.Tensor) => tf.Tensor;
+  /** What input 2 is multiplied by (Gemm's beta); absent: 1. */
+  readonly biasScale?: number;
 }
 
 interface OpBase {
