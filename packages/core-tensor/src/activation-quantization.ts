@@ -40,9 +40,13 @@ function quantizingBlock(block: Block, quantize: InputQuantizer): Block {
   return {
     name: block.name,
     targets: block.targets,
-    mappings: block.mappings,
+    get mappings() {
+      return block.mappings;
+    },
+    get batchNorms() {
+      return block.batchNorms;
+    },
     sequentialGroups: block.sequentialGroups,
-    batchNorms: block.batchNorms,
     forward: (x, capture, options) =>
       tf.tidy(() =>
         block.forward(

@@ -1,3 +1,3 @@
 export { LayerKernelTarget } from './layer-target';
-export { type FoldableNorm, fromLayersModel, type LayersQuantModel } from './layers-model';
+export { fromLayersModel, type LayersQuantModel } from './layers-model';
 export { loadLayersModelFromFile, type SaveLayersModelOptions, saveLayersModelToDir } from './model-files';

@@ -54,7 +54,9 @@ describe('tfjs-layers adapter (wasm)', () => {
       ['depthwise/depthwise_kernel', 'depthwise', [6, 1, 3, 3]],
       ['dense/kernel', 'linear', [4, 96]],
     ]);
-    expect(quant.batchNorms).toEqual([{ layer: 'bn', follows: 'depthwise/depthwise_kernel' }]);
+    expect(quant.blocks[0].batchNorms?.map((site) => [site.name, site.target])).toEqual([
+      ['bn', 'depthwise/depthwise_kernel'],
+    ]);
   });
 
   it('maps kernels element by element: conv [kh, kw, in, out] → [out, in, kh, kw]', () => {
