@@ -37,9 +37,16 @@ function assertSameInputWidth(block: Block, mapping: Mapping, balance: QuantTarg
   }
 }
 
-/** The plan for a block: every mapping, and every linear target when clipping. */
+/** A CNN's cross-layer-equalization pair: it balances conv targets, which AWQ leaves alone. */
+function balancesConvs(block: Block, mapping: Mapping): boolean {
+  const kinds = mapping.balance.map((name) => block.targets.find((t) => t.name === name)?.kind);
+  return kinds.every((kind) => kind === 'conv2d' || kind === 'depthwise');
+}
+
+/** The plan for a block: every mapping (conv pairs skipped), and every linear target when clipping. */
 export function planBlock(block: Block, clip: boolean): BlockPlan {
-  const mappings = block.mappings.map((mapping) => {
+  const linearMappings = block.mappings.filter((mapping) => !balancesConvs(block, mapping));
+  const mappings = linearMappings.map((mapping) => {
     const balance = mapping.balance.map((name) => balanceTarget(block, mapping, name));
     assertSameInputWidth(block, mapping, balance);
     return { mapping, balance };
