@@ -35,3 +35,10 @@ export type {
   StaticActivationPlan,
   StaticActivations,
 } from './onnx/static-activations';
+export {
+  type ExportOnnxQdqOptions,
+  exportOnnxQdq,
+  type OnnxQdqExport,
+  type OnnxQdqSummary,
+} from './onnx-qdq/export-onnx-qdq';
+export type { QdqType } from './onnx-qdq/qdq-type';
