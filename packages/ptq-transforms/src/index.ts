@@ -1,5 +1,9 @@
 export { ChannelMean, correctedBias } from './bias-correction-math';
-export { type BiasCorrectionOptions, withBiasCorrection } from './bias-correction-modifier';
+export {
+  type BiasCorrected,
+  type BiasCorrectionOptions,
+  withBiasCorrection,
+} from './bias-correction-modifier';
 export { type EqualizeCrossLayerOptions, equalizeCrossLayer } from './equalize-cross-layer-modifier';
 export {
   equalizationScales,
