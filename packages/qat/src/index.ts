@@ -1,3 +1,4 @@
+export { lsqFakeQuantize } from '@lowbit/core-tensor';
 export { ActivationQuantizer } from './activation-quantizer';
 export {
   type ActivationQatConfig,
@@ -21,4 +22,3 @@ export { type PrepareQatOptions, prepareQat, type QatForwardOptions, QatModel } 
 export { type LearningRateSchedule, learningRateAt } from './schedule';
 export { type QatEpoch, type QatHistory, shuffledIndices, type TrainQatOptions, trainQat } from './train';
 export { createWeightQuantizer, type WeightQuantizer } from './weight-quantizer';
-export { lsqFakeQuantize } from '@lowbit/core-tensor';
