@@ -28,6 +28,11 @@ export interface QuantTarget {
    * NCHW) with `weight` in the target's layout: layer-wise reconstruction (AdaRound, bias correction).
    */
   apply?(input: tf.Tensor, weight: tf.Tensor): tf.Tensor;
+  /**
+   * The elementwise activation applied right after the layer's output and bias, when the model
+   * knows one: layer-wise reconstruction compares post-activation outputs (AdaRound's f_a, AIMET's act_func).
+   */
+  readonly activation?: 'relu';
 }
 
 /** Read and write access to a layer's bias (one value per output channel). */

@@ -33,6 +33,20 @@ function batchNormWeights(layer: tf.layers.Layer, channels: number) {
   };
 }
 
+const isRelu = (step: LayerStep | undefined): boolean =>
+  !!step &&
+  (step.layer.getClassName() === 'ReLU' ||
+    (step.layer.getClassName() === 'Activation' && activationOf(step.layer) === 'relu'));
+
+/** The ReLU right after the target of step i: its own activation, or the next layer not folded away. */
+export function followingActivation(steps: readonly LayerStep[], i: number): 'relu' | undefined {
+  const own = activationOf(steps[i].layer);
+  if (own === 'relu') return 'relu';
+  if (own !== 'linear') return undefined;
+  const next = steps.slice(i + 1).find((s) => !s.bypassed);
+  return isRelu(next) ? 'relu' : undefined;
+}
+
 /** Makes a BatchNormalization layer the identity, so the tfjs model stays consistent after folding. */
 function makeIdentity(layer: tf.layers.Layer, epsilon: number): void {
   tf.tidy(() => {

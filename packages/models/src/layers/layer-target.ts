@@ -19,6 +19,8 @@ export class LayerKernelTarget implements QuantTarget {
   readonly kind: TargetKind;
   readonly shape: readonly number[];
   readonly bias: BiasAccess | undefined;
+  /** Set by the model: the ReLU right after this layer (its own activation or the next layer), if any. */
+  activationOf: () => 'relu' | undefined = () => undefined;
   private quantizedWeight: QuantizedTensor | undefined;
   private readonly op: (x: tf.Tensor, kernel: tf.Tensor) => tf.Tensor;
 
@@ -36,6 +38,10 @@ export class LayerKernelTarget implements QuantTarget {
       read: () => biasVariable.read().dataSync() as Float32Array,
       write: (values) => this.writeBias(biasVariable, values),
     };
+  }
+
+  get activation(): 'relu' | undefined {
+    return this.activationOf();
   }
 
   get quantized(): QuantizedTensor | undefined {

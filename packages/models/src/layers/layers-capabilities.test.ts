@@ -100,8 +100,10 @@ describe.each(TEST_BACKENDS)('tfjs-layers adapter capabilities on %s', (backend)
       ['bn2', 'c2/kernel'],
     ]);
     expect(block.mappings.map((m) => [m.smooth, ...m.balance])).toEqual([['d1/kernel', 'd2/kernel']]);
+    expect(block.targets.map((t) => t.activation)).toEqual([undefined, undefined, 'relu', undefined]);
     for (const site of block.batchNorms ?? []) site.bypass();
     expect(block.batchNorms).toEqual([]);
+    expect(block.targets.map((t) => t.activation)).toEqual(['relu', 'relu', 'relu', undefined]);
     expect(block.mappings.map((m) => [m.smooth, ...m.balance])).toEqual([
       ['c1/kernel', 'c2/kernel'],
       ['d1/kernel', 'd2/kernel'],

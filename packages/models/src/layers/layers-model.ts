@@ -9,7 +9,7 @@ import {
 } from '@lowbit/core-tensor';
 import { kernelLayoutOf } from './kernel-layouts';
 import { isChannelsLast } from './layer-op';
-import { type LayerStep, layerBatchNorms, layerMappings } from './layer-steps';
+import { followingActivation, type LayerStep, layerBatchNorms, layerMappings } from './layer-steps';
 import { LayerKernelTarget } from './layer-target';
 
 /** A tfjs-layers Sequential model seen as a lowbit QuantModel (one block 'graph'). */
@@ -87,6 +87,9 @@ export function fromLayersModel(model: tf.LayersModel): LayersQuantModel {
     target: targetOf(layer),
     bypassed: false,
   }));
+  steps.forEach((step, i) => {
+    if (step.target) step.target.activationOf = () => followingActivation(steps, i);
+  });
   const block: Block = {
     name: 'graph',
     targets: steps.flatMap((s) => (s.target ? [s.target] : [])),

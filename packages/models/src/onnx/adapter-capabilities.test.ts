@@ -175,6 +175,7 @@ describe.each(TEST_BACKENDS)('ONNX adapter capabilities on %s', (backend) => {
     const site = block.batchNorms![0];
     const io = () => layerIo().get('w2')!.input;
     const before = io();
+    expect(block.targets.map((t) => t.activation)).toEqual([undefined, 'relu', 'relu', undefined]);
     site.bypass();
     expect(block.batchNorms).toEqual([]);
     expect([...model.bypassedNodes]).toEqual([site.name]);

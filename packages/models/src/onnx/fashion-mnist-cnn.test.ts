@@ -40,6 +40,13 @@ describe.skipIf(!files)('Fashion-MNIST CNN imported from ONNX (wasm)', () => {
     ]);
     expect(model.blocks[0].batchNorms).toEqual([]);
     expect(model.blocks[0].targets.every((t) => t.bias && t.apply)).toBe(true);
+    expect(model.blocks[0].targets.map((t) => t.activation)).toEqual([
+      'relu',
+      'relu',
+      'relu',
+      'relu',
+      undefined,
+    ]);
   });
 
   it('returns another graph output on request (features "19") as onnxruntime does', async () => {

@@ -17,6 +17,8 @@ export interface BiasSlot {
  */
 export class OnnxTarget extends ArrayTarget {
   readonly bias: BiasAccess | undefined;
+  /** Set by the graph when a Relu is the only reader of the node's output. */
+  activation: 'relu' | undefined;
   private biasValues: Float32Array | undefined;
 
   constructor(

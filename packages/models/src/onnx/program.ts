@@ -74,6 +74,7 @@ export class GraphProgram {
     });
     this.checkOutput();
     this.planReleases();
+    this.markActivations();
   }
 
   /** Names of the BatchNormalization nodes folded away (they pass their input through). */
@@ -142,6 +143,17 @@ export class GraphProgram {
         'BAD_ARGS',
         `"${this.output}" is not computed by the graph; choose one of its outputs: ${this.graph.outputs.map((o) => o.name).join(', ')}.`,
       );
+    }
+  }
+
+  /** A weight step whose output only a Relu reads has that activation (reconstruction losses use it). */
+  private markActivations(): void {
+    const outputs = new Set(this.graph.outputs.map((o) => o.name));
+    for (const step of this.steps) {
+      const readers = this.steps.filter((s) => s.node.inputs.includes(step.output));
+      const relu = readers.length === 1 && readers[0].node.opType === 'Relu' && !outputs.has(step.output);
+      if (step.weight && step.weight.target.biasSlot?.node === step.node.name && relu)
+        step.weight.target.activation = 'relu';
     }
   }
 
