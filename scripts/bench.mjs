@@ -13,6 +13,7 @@ const BENCHES = [
   'examples/llm-tinystories/bench-methods.mjs',
   'examples/llm-tinystories/bench-w8a8.mjs',
   'examples/cnn-fashion-mnist/bench-rtn-accuracy.mjs',
+  'examples/cnn-fashion-mnist/bench-cnn-workflows.mjs',
   'examples/llm-tinystories/bench-memory.mjs',
   'packages/export/bench/export.mjs',
   'packages/hqq/bench/hqq.mjs',

@@ -1,6 +1,7 @@
 import { initBackend, LowbitError, perChannel, tf } from '@lowbit/core-tensor';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { EntropyObserver } from './entropy-observer';
+import { klThresholdBins } from './kl-threshold';
 import {
   BACKENDS,
   expectNoLeak,
@@ -41,6 +42,20 @@ describe.each(BACKENDS)('EntropyObserver on %s', (backend) => {
     );
     expect(zeroPoint).toEqual([0]);
     expect(scale[0]).toBeLessThan(0.5 * (40 / 255));
+  });
+
+  it('non-negative data under asymmetric uint8: the KL search models all 256 codes over [0, T]', () => {
+    const magnitudes = laplaceWithOutliers(20_000, 5, [40]).map(Math.abs);
+    const max = Math.max(...magnitudes);
+    const counts = new Float64Array(2048);
+    for (const v of magnitudes) counts[Math.min(2047, Math.floor((v / max) * 2048))] += 1;
+    const expected = (bins: number) => (bins * max) / 2048;
+    const t256 =
+      255 * observe(new EntropyObserver({ args: { symmetric: false } }), tf.tensor(magnitudes)).scale[0];
+    const t128 =
+      127.5 * observe(new EntropyObserver({ args: { symmetric: true } }), tf.tensor(magnitudes)).scale[0];
+    expect(t256).toBeCloseTo(expected(klThresholdBins(counts, 256, 128)), 3);
+    expect(t128).toBeCloseTo(expected(klThresholdBins(counts, 128, 128)), 3);
   });
 
   it('merges batches with growing |x| range', () => {

@@ -22,7 +22,8 @@ export interface EntropyObserverOptions extends ObserverOptions {
 /**
  * TensorRT's entropy calibration (per-tensor): a running histogram of |x| on [0, max|x|], and the
  * threshold T that minimises KL(P‖Q) between the clipped distribution and its quantized version
- * with 2^(bits−1) levels (one sign side). Args default to symmetric (qint8); the range passed to
+ * with 2^(bits−1) levels (one sign side; all 2^bits codes for non-negative data under asymmetric
+ * args). Args default to symmetric (qint8); the range passed to
  * the qparams is the observed [min, max] clipped to [−T, T], so asymmetric args keep a one-sided
  * range one-sided.
  */
@@ -67,9 +68,13 @@ export class EntropyObserver extends ObserverBase {
     this.range = { min: 0, max: 0 };
   }
 
-  /** Quantization levels on one side of zero: 128 for int8, 64 with reduceRange. */
+  /**
+   * Quantization levels over [0, T]: one side of zero (128 for int8, 64 with reduceRange), or every
+   * code (256 for uint8) when asymmetric args quantize non-negative data such as ReLU outputs.
+   */
   private levels(): number {
     const { min, max } = codeRange(this.args);
-    return Math.floor((max - min + 1) / 2);
+    const oneSided = this.range.min >= 0 && !this.args.symmetric;
+    return oneSided ? max - min + 1 : Math.floor((max - min + 1) / 2);
   }
 }
