@@ -7,7 +7,10 @@ import { cnnWorkflowRows, SETTINGS } from './cnn-workflows.mjs';
 export async function bench() {
   await initBackend();
   const rows = await cnnWorkflowRows(undefined, {
-    onRow: (row) => console.log(`  ${row.label}: lowbit ${(100 * row.lowbit).toFixed(2)} %, ORT ${(100 * row.ort).toFixed(2)} %, ${row.seconds.toFixed(1)} s`),
+    onRow: (row) =>
+      console.log(
+        `  ${row.label}: lowbit ${(100 * row.lowbit).toFixed(2)} %, ORT ${(100 * row.ort).toFixed(2)} %, ${row.seconds.toFixed(1)} s`,
+      ),
   });
   const markdown = [
     `Backend: ${currentBackend()}. fashion-mnist-cnn.onnx (3 conv + 2 linear, no BatchNormalization) on all 10,000 Fashion-MNIST t10k images.`,
@@ -18,7 +21,11 @@ export async function bench() {
     markdownTable(rows),
   ].join('\n');
   console.log(markdown);
-  return { section: 'CNN workflows: Fashion-MNIST, static PTQ, DFQ transforms, AdaRound and QAT, checked in onnxruntime', markdown };
+  return {
+    section:
+      'CNN workflows: Fashion-MNIST, static PTQ, DFQ transforms, AdaRound and QAT, checked in onnxruntime',
+    markdown,
+  };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await bench();

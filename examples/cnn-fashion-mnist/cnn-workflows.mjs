@@ -94,7 +94,10 @@ async function qatW4A4({ model, train }) {
 export const WORKFLOWS = [
   ['FP32', undefined],
   ['W8A8 static, MinMax', staticRow(W8A8)],
-  ['W8A8 static, Histogram', staticRow(staticQuantPreset('W8A8', { activations: { observer: 'histogram' } }))],
+  [
+    'W8A8 static, Histogram',
+    staticRow(staticQuantPreset('W8A8', { activations: { observer: 'histogram' } })),
+  ],
   ['W8A8 static, Entropy', staticRow(staticQuantPreset('W8A8', { activations: { observer: 'entropy' } }))],
   ['W4A8 RTN, per-channel', staticRow(W4A8)],
   ['W4A8 RTN, per-tensor', staticRow(W4A8_PER_TENSOR)],

@@ -1,34 +1,61 @@
 import { tf } from '@lowbit/core-tensor';
-import { type AdaroundConfigInput, adaroundConfig } from './config';
-import { checkProblem, type LayerProblem, type LayerResult, layerResult } from './layer-problem';
-import { type IterationCallback, optimizeReconstruction } from './optimize-loop';
-import { reconstructionLoss } from './reconstruction';
-import { inverseRectifiedSigmoid, rectifiedSigmoid } from './rectified-sigmoid';
-import { betaSchedule, roundingRegularizer } from './regularizer';
-import { disposeGrid, type WeightGrid, weightGrid } from './weight-grid';
+import { Adam } from './adam';
+import { type AdaroundConfig, type AdaroundConfigInput, adaroundConfig } from './config';
+import {
+  checkProblem,
+  disposeOutputs,
+  type LayerOutputs,
+  type LayerProblem,
+  type LayerResult,
+  layerOutputs,
+  layerResult,
+} from './layer-problem';
+import { type LayerOperator, layerOperator } from './layer-operator';
+import { type IterationCallback, type OptimizerStep, optimizeReconstruction } from './optimize-loop';
+import { reconstructionObjective } from './reconstruction';
+import { rectifiedSigmoidSlope, stretchAndClip } from './rectified-sigmoid';
+import { betaSchedule, regularizerGradient, roundingRegularizer } from './regularizer';
+import { disposeRounding, hardCodes, type SoftRounding, softRounding, softWeight } from './soft-rounding';
+import { disposeGrid, weightGrid } from './weight-grid';
 
-/** W̃ = s·(clip(⌊W/s⌋ + h + z, qmin, qmax) − z), differentiable in h. */
-function softWeight(floor: tf.Tensor, h: tf.Tensor, grid: WeightGrid): tf.Tensor {
-  return tf.tidy(() => {
-    const codes = tf.clipByValue(tf.add(tf.add(floor, h), grid.zeroPoint), grid.min, grid.max);
-    return tf.mul(tf.sub(codes, grid.zeroPoint), grid.scale);
-  });
-}
-
-/** Hard codes: ⌊W/s⌋ + 1 where V ≥ 0 (h(V) ≥ ½), + z, clipped to the code range; int32. */
-function hardCodes(floor: tf.Tensor, v: tf.Tensor, grid: WeightGrid): tf.Tensor {
-  return tf.tidy(() => {
-    const up = tf.cast(tf.greaterEqual(v, 0), 'float32');
-    return tf.cast(tf.clipByValue(tf.add(tf.add(floor, up), grid.zeroPoint), grid.min, grid.max), 'int32');
-  });
+/**
+ * One AdaRound step. Only the layer op and the loss go through tfjs's tape (for ∂L/∂W̃); the rest of
+ * the chain rule is written out, so each step costs the op, its weight gradient and about 25
+ * elementwise ops over the weights (35 while the regulariser is on):
+ * ∂/∂V = (∂L/∂W̃·rise + λ·∂R/∂h)·∂h/∂V, then Adam.
+ */
+function adaroundStep(
+  rounding: SoftRounding,
+  op: LayerOperator,
+  outputs: LayerOutputs,
+  adam: Adam,
+  config: AdaroundConfig,
+): OptimizerStep {
+  const lambda = config.regularization;
+  return (xb, yb, progress, report) => {
+    const sigmoid = tf.sigmoid(rounding.v);
+    const h = stretchAndClip(sigmoid);
+    const objective = reconstructionObjective(yb, outputs.reluBias);
+    const { value, grad } = tf.valueAndGrad((w: tf.Tensor) => objective(op.apply(xb, w)))(
+      softWeight(rounding, h),
+    );
+    const { beta, regularize } = betaSchedule(progress, config);
+    const regularized = regularize && lambda > 0;
+    let dh = tf.mul(grad, rounding.rise);
+    if (regularized) dh = tf.add(dh, regularizerGradient(h, beta, lambda));
+    adam.update(tf.mul(dh, rectifiedSigmoidSlope(sigmoid)));
+    if (!report || !regularized) return value;
+    return tf.add(value, tf.mul(roundingRegularizer(h, beta), lambda)) as tf.Scalar;
+  };
 }
 
 /**
  * AdaRound (Nagel et al., 2020) on one layer: learns, per weight, whether to round W/s down or up by
- * minimising ‖apply(X, W̃) − Y‖² + λ·Σ(1 − |2h(V) − 1|^β) over V with Adam on mini-batches, with
- * V initialised so that h(V) is the fractional part of W/s and β annealed after a warm start
- * without the regulariser; then hardens V ≥ 0 to rounding up. `settings` are the AdaRound config
- * fields (validated as adaroundConfig; defaults as there).
+ * minimising ‖f(apply(X, W̃)) − f(Y)‖² + λ·Σ(1 − |2h(V) − 1|^β) over V with Adam on mini-batches,
+ * f = relu(· + b) when the problem's activation is 'relu' (else the identity), with V initialised so
+ * that h(V) is the fractional part of W/s and β annealed after a warm start without the
+ * regulariser; then hardens V ≥ 0 to rounding up. `settings` are the AdaRound config fields
+ * (validated as adaroundConfig; defaults as there).
  */
 export function adaroundLayer(
   problem: LayerProblem,
@@ -37,29 +64,23 @@ export function adaroundLayer(
 ): LayerResult {
   const config = adaroundConfig({ ...settings, method: 'adaround' });
   checkProblem(problem);
-  const { weight, inputs, targets, apply } = problem;
+  const { weight, inputs, apply } = problem;
   const grid = weightGrid(problem.qparams, problem.args, weight.shape);
-  const [floor, v0] = tf.tidy(() => {
-    const scaled = tf.div(weight, grid.scale);
-    const down = tf.floor(scaled);
-    return [down, inverseRectifiedSigmoid(tf.sub(scaled, down))];
-  });
-  const v = tf.variable(v0, true, undefined, 'float32');
-  v0.dispose();
+  const outputs = layerOutputs(problem);
+  const op = layerOperator(weight, inputs, apply);
+  const rounding = softRounding(weight, grid, op);
+  const adam = new Adam(rounding.v, config.learningRate);
   let codes: tf.Tensor | undefined;
   try {
-    const stepLoss = (xb: tf.Tensor, yb: tf.Tensor, progress: number): tf.Scalar => {
-      const h = rectifiedSigmoid(v);
-      const loss = reconstructionLoss(apply(xb, softWeight(floor, h, grid)), yb);
-      const { beta, regularize } = betaSchedule(progress, config);
-      if (!regularize || config.regularization === 0) return loss;
-      return tf.add(loss, tf.mul(config.regularization, roundingRegularizer(h, beta)));
-    };
-    optimizeReconstruction(inputs, targets, [v], stepLoss, config, onIteration);
-    codes = hardCodes(floor, v, grid);
-    return layerResult(problem, codes, problem.qparams);
+    const step = adaroundStep(rounding, op, outputs, adam, config);
+    optimizeReconstruction(inputs, outputs.targets, step, config, onIteration);
+    codes = tf.tidy(() => op.fromOp(hardCodes(rounding, grid)));
+    return layerResult(problem, codes, problem.qparams, outputs);
   } finally {
-    tf.dispose([floor, v, ...(codes ? [codes] : [])]);
+    tf.dispose(codes ? [codes] : []);
+    adam.dispose();
+    disposeRounding(rounding);
+    disposeOutputs(outputs);
     disposeGrid(grid);
   }
 }

@@ -103,7 +103,17 @@ function reconstructTarget(job: LayerJob, config: AdaroundConfig, args: QuantArg
     const solve = config.method === 'flexround' ? flexroundLayer : adaroundLayer;
     const apply = (x: tf.Tensor, w: tf.Tensor) => target.apply(x, w);
     result = solve(
-      { weight, args, qparams, inputs, targets, apply, name: target.name },
+      {
+        weight,
+        args,
+        qparams,
+        inputs,
+        targets,
+        apply,
+        name: target.name,
+        bias: target.bias?.read(),
+        activation: target.activation,
+      },
       config,
       job.onIteration,
     );

@@ -1,8 +1,15 @@
 import { type QParams, tf } from '@lowbit/core-tensor';
 import { type AdaroundConfigInput, adaroundConfig } from './config';
-import { checkProblem, type LayerProblem, type LayerResult, layerResult } from './layer-problem';
+import {
+  checkProblem,
+  disposeOutputs,
+  type LayerProblem,
+  type LayerResult,
+  layerOutputs,
+  layerResult,
+} from './layer-problem';
 import { type IterationCallback, optimizeReconstruction } from './optimize-loop';
-import { reconstructionLoss } from './reconstruction';
+import { reconstructionObjective } from './reconstruction';
 import { disposeGrid, type WeightGrid, weightGrid } from './weight-grid';
 
 /** round() with the identity as its gradient (straight-through). */
@@ -62,24 +69,34 @@ export function flexroundLayer(
 ): LayerResult {
   const config = adaroundConfig({ ...settings, method: 'flexround' });
   checkProblem(problem);
-  const { weight, inputs, targets, apply } = problem;
+  const { weight, inputs, apply } = problem;
   const grid = weightGrid(problem.qparams, problem.args, weight.shape);
+  const outputs = layerOutputs(problem);
   const params = flexParams(weight.shape, grid);
+  const optimizer = tf.train.adam(config.learningRate);
   const hardened: tf.Tensor[] = [];
   try {
-    const stepLoss = (xb: tf.Tensor, yb: tf.Tensor): tf.Scalar => {
-      const { codes, s1 } = flexCodes(weight, params, grid, roundSte);
-      return reconstructionLoss(apply(xb, tf.mul(tf.sub(codes, grid.zeroPoint), s1)), yb);
-    };
-    optimizeReconstruction(inputs, targets, variables(params), stepLoss, config, onIteration);
+    const step = (xb: tf.Tensor, yb: tf.Tensor, _progress: number, report: boolean) =>
+      optimizer.minimize(
+        () => {
+          const { codes, s1 } = flexCodes(weight, params, grid, roundSte);
+          const objective = reconstructionObjective(yb, outputs.reluBias);
+          return objective(apply(xb, tf.mul(tf.sub(codes, grid.zeroPoint), s1)));
+        },
+        report,
+        variables(params),
+      );
+    optimizeReconstruction(inputs, outputs.targets, step, config, onIteration);
     const [codes, scale] = tf.tidy(() => {
       const { codes: c, s1 } = flexCodes(weight, params, grid, tf.round);
       return [tf.cast(c, 'int32'), tf.reshape(s1, problem.qparams.scale.shape)];
     });
     hardened.push(codes, scale);
     const qparams: QParams = { scale, zeroPoint: problem.qparams.zeroPoint };
-    return layerResult(problem, codes, qparams);
+    return layerResult(problem, codes, qparams, outputs);
   } finally {
+    optimizer.dispose();
+    disposeOutputs(outputs);
     tf.dispose([...variables(params), ...hardened]);
     disposeGrid(grid);
   }

@@ -6,7 +6,7 @@ import {
   type QuantizedTensor,
   tf,
 } from '@lowbit/core-tensor';
-import { datasetLoss, type LayerApply } from './reconstruction';
+import { activate, datasetLoss, type LayerApply } from './reconstruction';
 import { disposeGrid, gridValues, nearestCodes, quantizedWeight, weightGrid } from './weight-grid';
 
 /** One layer's reconstruction problem, on plain tensors (nothing here is disposed by the solvers). */
@@ -23,6 +23,13 @@ export interface LayerProblem {
   readonly targets: tf.Tensor;
   /** The layer's op without bias. */
   readonly apply: LayerApply;
+  /** The layer's bias, one value per output channel (zeros when absent); used with `activation`. */
+  readonly bias?: Float32Array;
+  /**
+   * The activation right after the layer: with 'relu', the loss compares relu(apply(X, W̃) + b) with
+   * relu(Y + b) (AdaRound's asymmetric reconstruction, AIMET's act_func); without, apply(X, W̃) with Y.
+   */
+  readonly activation?: 'relu';
   /** The layer's name, for error messages. */
   readonly name?: string;
 }
@@ -61,12 +68,47 @@ export function checkProblem(problem: LayerProblem): void {
   assertFinite(problem.targets, `${name} targets`);
 }
 
+/** What the loss compares: the bias broadcast over the output for a ReLU, and the activated targets. */
+export interface LayerOutputs {
+  /** The bias as [1, C, 1, …] when the layer is followed by a ReLU; undefined compares pre-activation outputs. */
+  readonly reluBias: tf.Tensor | undefined;
+  /** activate(Y): relu(Y + b), or a copy of Y. */
+  readonly targets: tf.Tensor;
+}
+
+/** The problem's loss targets (the caller disposes both tensors with disposeOutputs). */
+export function layerOutputs(problem: LayerProblem): LayerOutputs {
+  const { targets } = problem;
+  if (problem.activation !== 'relu') return { reluBias: undefined, targets: targets.clone() };
+  const channels = targets.shape[1] ?? 0;
+  const bias = problem.bias ?? new Float32Array(channels);
+  if (bias.length !== channels || bias.some((b) => !Number.isFinite(b))) {
+    throw new LowbitError(
+      'BAD_TENSOR',
+      `"${problem.name ?? 'layer'}": the bias has ${bias.length} values for ${channels} output channels (or NaN/Inf); pass one finite value per output channel.`,
+    );
+  }
+  const shape = targets.shape.map((d, i) => (i === 1 ? d : 1));
+  const reluBias = tf.tensor(bias, shape);
+  return { reluBias, targets: activate(targets, reluBias) };
+}
+
+export function disposeOutputs(outputs: LayerOutputs): void {
+  tf.dispose([outputs.targets, ...(outputs.reluBias ? [outputs.reluBias] : [])]);
+}
+
 /**
  * The result of hardened `codes` (int32, the weight's layout) on `qparams`: losses of these codes and
  * of round-to-nearest on the problem's grid, the fraction flipped and the weight error.
  */
-export function layerResult(problem: LayerProblem, codes: tf.Tensor, qparams: QParams): LayerResult {
-  const { weight, args, inputs, targets, apply } = problem;
+export function layerResult(
+  problem: LayerProblem,
+  codes: tf.Tensor,
+  qparams: QParams,
+  outputs: LayerOutputs,
+): LayerResult {
+  const { weight, args, inputs, apply } = problem;
+  const { targets, reluBias } = outputs;
   const nearestGrid = weightGrid(problem.qparams, args, weight.shape);
   const grid = weightGrid(qparams, args, weight.shape);
   const nearest = nearestCodes(weight, problem.qparams, args);
@@ -79,8 +121,8 @@ export function layerResult(problem: LayerProblem, codes: tf.Tensor, qparams: QP
     ]);
     return {
       quantized: quantizedWeight(codes, weight.shape, qparams, args),
-      nearestLoss: datasetLoss(inputs, targets, nearestWeight, apply),
-      loss: datasetLoss(inputs, targets, hardened, apply),
+      nearestLoss: datasetLoss(inputs, targets, nearestWeight, apply, reluBias),
+      loss: datasetLoss(inputs, targets, hardened, apply, reluBias),
       flipped,
       relativeError,
     };

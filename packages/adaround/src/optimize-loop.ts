@@ -6,48 +6,47 @@ import { batchSampler } from './reconstruction';
 export type IterationCallback = (iteration: number, loss: number) => void;
 
 /** What the loop needs of the configuration. */
-export type LoopSettings = Pick<
-  AdaroundConfig,
-  'iterations' | 'batchSize' | 'learningRate' | 'seed' | 'progressInterval'
->;
-
-/** The loss of one step on a mini-batch (xb, yb); `progress` = step / steps. */
-export type StepLoss = (xb: tf.Tensor, yb: tf.Tensor, progress: number) => tf.Scalar;
+export type LoopSettings = Pick<AdaroundConfig, 'iterations' | 'batchSize' | 'seed' | 'progressInterval'>;
 
 /**
- * Adam over `variables` on random mini-batches of (inputs, targets). Each step is one tf.tidy; the
- * loss is read back (a device sync) only every `progressInterval` steps, for `onIteration`.
+ * One optimisation step on a mini-batch (xb, yb); `progress` = step / steps. Returns the mini-batch
+ * loss when `report` is set (it is read back), else nothing.
+ */
+export type OptimizerStep = (
+  xb: tf.Tensor,
+  yb: tf.Tensor,
+  progress: number,
+  report: boolean,
+) => tf.Scalar | undefined | null;
+
+/**
+ * Runs `step` on random mini-batches of (inputs, targets), each step in one tf.tidy; the loss is
+ * read back (a device sync) only every `progressInterval` steps, for `onIteration`.
  */
 export function optimizeReconstruction(
   inputs: tf.Tensor,
   targets: tf.Tensor,
-  variables: tf.Variable[],
-  stepLoss: StepLoss,
+  step: OptimizerStep,
   settings: LoopSettings,
   onIteration?: IterationCallback,
 ): void {
-  const { iterations, batchSize, learningRate, seed, progressInterval } = settings;
+  const { iterations, batchSize, seed, progressInterval } = settings;
   const n = inputs.shape[0];
   const whole = batchSize >= n;
   const nextBatch = batchSampler(n, batchSize, seed);
-  const optimizer = tf.train.adam(learningRate);
-  try {
-    for (let step = 0; step < iterations; step++) {
-      const report =
-        onIteration !== undefined && ((step + 1) % progressInterval === 0 || step === iterations - 1);
-      tf.tidy(() => {
-        let xb = inputs;
-        let yb = targets;
-        if (!whole) {
-          const indices = tf.tensor1d(nextBatch(), 'int32');
-          xb = tf.gather(inputs, indices);
-          yb = tf.gather(targets, indices);
-        }
-        const cost = optimizer.minimize(() => stepLoss(xb, yb, step / iterations), report, variables);
-        if (report && cost) onIteration(step + 1, cost.dataSync()[0]);
-      });
-    }
-  } finally {
-    optimizer.dispose();
+  for (let index = 0; index < iterations; index++) {
+    const report =
+      onIteration !== undefined && ((index + 1) % progressInterval === 0 || index === iterations - 1);
+    tf.tidy(() => {
+      let xb = inputs;
+      let yb = targets;
+      if (!whole) {
+        const indices = tf.tensor1d(nextBatch(), 'int32');
+        xb = tf.gather(inputs, indices);
+        yb = tf.gather(targets, indices);
+      }
+      const cost = step(xb, yb, index / iterations, report);
+      if (report && cost) onIteration(index + 1, cost.dataSync()[0]);
+    });
   }
 }

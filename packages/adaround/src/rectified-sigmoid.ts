@@ -6,7 +6,7 @@ export const GAMMA = -0.1;
 
 /** h(V) = clip(sigmoid(V)·(ζ − γ) + γ, 0, 1): reaches exactly 0 and 1 for finite V, with zero gradient there. */
 export function rectifiedSigmoid(v: tf.Tensor): tf.Tensor {
-  return tf.tidy(() => tf.clipByValue(tf.add(tf.mul(tf.sigmoid(v), ZETA - GAMMA), GAMMA), 0, 1));
+  return tf.tidy(() => stretchAndClip(tf.sigmoid(v)));
 }
 
 /**
@@ -15,4 +15,23 @@ export function rectifiedSigmoid(v: tf.Tensor): tf.Tensor {
  */
 export function inverseRectifiedSigmoid(fraction: tf.Tensor): tf.Tensor {
   return tf.tidy(() => tf.neg(tf.log(tf.sub(tf.div(ZETA - GAMMA, tf.sub(fraction, GAMMA)), 1))));
+}
+
+/** σ(1 − σ) where h = 0 or 1 begins: at σ = −γ/(ζ − γ) (and 1 minus that). */
+const EDGE = (-GAMMA / (ZETA - GAMMA)) * (1 + GAMMA / (ZETA - GAMMA));
+
+/**
+ * dh/dV from σ = sigmoid(V): (ζ − γ)·σ(1 − σ) where 0 < h < 1, and 0 where h is clipped to 0 or 1
+ * (that is, where σ(1 − σ) falls below its value at the clip points).
+ */
+export function rectifiedSigmoidSlope(sigmoid: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => {
+    const spread = tf.mul(sigmoid, tf.sub(1, sigmoid));
+    return tf.mul(tf.mul(spread, ZETA - GAMMA), tf.step(tf.sub(spread, EDGE)));
+  });
+}
+
+/** h from σ = sigmoid(V): clip(σ·(ζ − γ) + γ, 0, 1). */
+export function stretchAndClip(sigmoid: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => tf.clipByValue(tf.add(tf.mul(sigmoid, ZETA - GAMMA), GAMMA), 0, 1));
 }

@@ -38,3 +38,18 @@ export function betaSchedule(progress: number, options: BetaScheduleOptions = {}
 export function roundingRegularizer(h: tf.Tensor, beta: number): tf.Scalar {
   return tf.tidy(() => tf.sum(tf.sub(1, tf.pow(tf.abs(tf.sub(tf.mul(h, 2), 1)), beta))) as tf.Scalar);
 }
+
+/** |u| below this counts as this in the gradient's |u|^(β−2) (keeps β ≤ 2 finite at h = ½). */
+const TINY = 1e-30;
+
+/**
+ * λ·d/dh Σ(1 − |2h − 1|^β) = −2λβ·u·|u|^(β−2), u = 2h − 1, elementwise, with the power taken as
+ * exp((β − 2)·log|u|) (tfjs's pow is several times slower on wasm).
+ */
+export function regularizerGradient(h: tf.Tensor, beta: number, lambda: number): tf.Tensor {
+  return tf.tidy(() => {
+    const u = tf.sub(tf.mul(h, 2), 1);
+    const power = tf.exp(tf.mul(tf.log(tf.maximum(tf.abs(u), TINY)), beta - 2));
+    return tf.mul(tf.mul(u, power), -2 * lambda * beta);
+  });
+}
