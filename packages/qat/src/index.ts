@@ -1,5 +1,5 @@
 export { lsqFakeQuantize } from '@lowbit/core-tensor';
-export { ActivationQuantizer } from './activation-quantizer';
+export { ActivationRangeQuantizer } from './activation-quantizer';
 export {
   type ActivationQatConfig,
   type ActivationQatOptions,
