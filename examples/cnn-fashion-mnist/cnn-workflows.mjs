@@ -17,7 +17,7 @@ import {
 } from '@lowbit/models';
 import { equalizeCrossLayer, foldBatchNorms, withBiasCorrection } from '@lowbit/ptq-transforms';
 import { convertQat, prepareQat, trainQat } from '@lowbit/qat';
-import { staticQuant, staticQuantPreset, W4A8, W8A8 } from '@lowbit/static-quant';
+import { staticQuant, staticQuantPreset, W4A4, W4A8, W8A8 } from '@lowbit/static-quant';
 import * as ort from 'onnxruntime-node';
 
 const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
@@ -27,8 +27,8 @@ const CALIBRATION_IMAGES = 1024;
 const QUICK = process.env.LOWBIT_CNN_QUICK === '1';
 export const SETTINGS = {
   adaroundIterations: QUICK ? 500 : 2000,
-  qatEpochs: 1,
-  qatStepsPerEpoch: QUICK ? 100 : undefined,
+  qatSteps: QUICK ? 30 : 150,
+  qatBatchSize: 128,
 };
 
 const split = (name) =>
@@ -79,15 +79,24 @@ function adaroundRow(bits, granularity) {
   return ptq([activations, rounding], activations);
 }
 
-async function qatW4A4({ model, train }) {
-  const qat = prepareQat(model, {
-    weights: { bits: 4 },
-    activations: { bits: 4 },
-    calibration: train,
-    calibrationSize: CALIBRATION_IMAGES,
-  });
-  await trainQat(qat, { train, epochs: SETTINGS.qatEpochs, maxStepsPerEpoch: SETTINGS.qatStepsPerEpoch });
-  return convertQat(qat).plan;
+/** LSQ QAT: MSE-initialised step sizes, then a short Adam fine-tune (cosine decay) on the train set. */
+function qatRow(weightBits, activationBits, learningRate) {
+  return async ({ model, train }) => {
+    const qat = prepareQat(model, {
+      weights: { bits: weightBits },
+      activations: { bits: activationBits },
+      calibration: train,
+      calibrationSize: CALIBRATION_IMAGES,
+    });
+    await trainQat(qat, {
+      train,
+      epochs: 1,
+      batchSize: SETTINGS.qatBatchSize,
+      maxStepsPerEpoch: SETTINGS.qatSteps,
+      learningRate,
+    });
+    return convertQat(qat).plan;
+  };
 }
 
 /** The table's rows: a label and what turns the float model into the quantized one (→ activation plan). */
@@ -104,9 +113,11 @@ export const WORKFLOWS = [
   ['W4A8 per-tensor, BN fold + CLE + bias correction', dfqRow],
   ['W4A8 AdaRound, per-channel', () => adaroundRow(4, 'channel')],
   ['W4A8 AdaRound, per-tensor', () => adaroundRow(4, 'tensor')],
-  ['W4A4 QAT (LSQ), per-channel', () => qatW4A4],
+  ['W4A4 static, MinMax', staticRow(W4A4)],
+  ['W4A4 QAT (LSQ), per-channel', () => qatRow(4, 4, 1e-4)],
   ['W2A8 RTN, per-channel', staticRow({ ...W4A8, weights: { ...W4A8.weights, bits: 2 } })],
   ['W2A8 AdaRound, per-channel', () => adaroundRow(2, 'channel')],
+  ['W2A8 QAT (LSQ), per-channel', () => qatRow(2, 8, 3e-4)],
 ];
 
 /** onnxruntime-node's top-1 on the test set, batch 500, and its predictions. */
