@@ -9,11 +9,17 @@ import {
   tf,
   withActivationQuantization,
 } from '@lowbit/core-tensor';
-import { expectLowbitError, TEST_BACKENDS } from '@lowbit/core-tensor/testing';
+import {
+  expectLowbitError,
+  syntheticImages as images,
+  randn,
+  SMALL_CNN,
+  syntheticCnn,
+  TEST_BACKENDS,
+} from '@lowbit/core-tensor/testing';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { withBiasCorrection } from './bias-correction-modifier';
 import { foldBatchNorms } from './fold-batch-norms-modifier';
-import { images, randn, SMALL_CNN, syntheticCnn } from './test-support/synthetic-cnn';
 import { testQuantizer } from './test-support/test-quantizer';
 
 /** An inner "quantizer" that adds a known error D to every weight. */

@@ -1,11 +1,17 @@
 import { forwardModel, initBackend, runRecipe, tf } from '@lowbit/core-tensor';
-import { expectLowbitError, TEST_BACKENDS } from '@lowbit/core-tensor/testing';
+import {
+  expectLowbitError,
+  syntheticImages as images,
+  type SyntheticLayerSpec as LayerSpec,
+  SMALL_CNN,
+  syntheticCnn,
+  TEST_BACKENDS,
+} from '@lowbit/core-tensor/testing';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { equalizeCrossLayer } from './equalize-cross-layer-modifier';
 import { inputChannelRanges, outputChannelRanges } from './equalize-math';
 import { foldBatchNorms } from './fold-batch-norms-modifier';
 import type { TransformReport } from './report';
-import { images, type LayerSpec, SMALL_CNN, syntheticCnn } from './test-support/synthetic-cnn';
 
 /** conv → relu → maxpool → conv → relu → conv → relu → flatten → dense → relu → dense. */
 const CHAIN: readonly LayerSpec[] = [

@@ -8,11 +8,16 @@ import {
   runRecipe,
   tf,
 } from '@lowbit/core-tensor';
-import { expectLowbitError, TEST_BACKENDS } from '@lowbit/core-tensor/testing';
+import {
+  expectLowbitError,
+  syntheticImages as images,
+  SMALL_CNN,
+  syntheticCnn,
+  TEST_BACKENDS,
+} from '@lowbit/core-tensor/testing';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { foldBatchNorms } from './fold-batch-norms-modifier';
 import type { TransformReport } from './report';
-import { images, SMALL_CNN, syntheticCnn } from './test-support/synthetic-cnn';
 
 /** max |a − b| / max |a|. */
 function relativeMaxDiff(a: tf.Tensor, b: tf.Tensor): number {

@@ -1,9 +1,9 @@
 import { forwardModel, initBackend, runRecipe, tf } from '@lowbit/core-tensor';
+import { randn } from '@lowbit/core-tensor/testing';
 import { fromLayersModel } from '@lowbit/models';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { equalizeCrossLayer } from './equalize-cross-layer-modifier';
 import { foldBatchNorms } from './fold-batch-norms-modifier';
-import { randn } from './test-support/synthetic-cnn';
 
 /** conv(4) → BN → ReLU → pool → conv(8) → BN → ReLU → pool → flatten → dense(10), as examples/quickstart. */
 function buildCnn(): tf.Sequential {

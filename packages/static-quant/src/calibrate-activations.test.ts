@@ -1,9 +1,8 @@
 import { initBackend, tf } from '@lowbit/core-tensor';
-import { TEST_BACKENDS } from '@lowbit/core-tensor/testing';
+import { randn, syntheticCnn, TEST_BACKENDS } from '@lowbit/core-tensor/testing';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { calibrateActivations } from './calibrate-activations';
 import { type ActivationOptions, staticQuantConfig } from './config';
-import { randn, syntheticCnn } from './test-support/synthetic-cnn';
 
 function side(options: ActivationOptions) {
   const { activations } = staticQuantConfig({ weights: false, activations: options });

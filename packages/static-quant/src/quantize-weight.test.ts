@@ -1,9 +1,8 @@
 import { ArrayTarget, initBackend, tf } from '@lowbit/core-tensor';
-import { TEST_BACKENDS } from '@lowbit/core-tensor/testing';
+import { randn, TEST_BACKENDS } from '@lowbit/core-tensor/testing';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { staticQuantConfig, type WeightOptions } from './config';
 import { quantizeTarget, quantizeWeight } from './quantize-weight';
-import { randn } from './test-support/synthetic-cnn';
 
 const W = [
   [0.5, -0.25, 1.0],

@@ -8,11 +8,17 @@ import {
   tf,
   withActivationQuantization,
 } from '@lowbit/core-tensor';
-import { expectLowbitError, TEST_BACKENDS } from '@lowbit/core-tensor/testing';
+import {
+  expectLowbitError,
+  syntheticImages as images,
+  SMALL_CNN,
+  SMALL_CNN_INPUT,
+  syntheticCnn,
+  TEST_BACKENDS,
+} from '@lowbit/core-tensor/testing';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { W4A4 } from './presets';
 import { staticQuant } from './static-quant-modifier';
-import { images, SMALL_CNN, SMALL_CNN_INPUT, syntheticCnn } from './test-support/synthetic-cnn';
 
 /** Every target's input on the calibration batches, captured with the weights as they are now. */
 function inputRanges(block: Block, batches: tf.Tensor[]): Map<string, { min: number; max: number }> {

@@ -1,19 +1,19 @@
 // A small CNN built from plain tfjs ops with ArrayTarget weights that expose bias and apply,
 // mappings and batch-norm sites: the model interface the adapters implement, for unit tests.
-import {
-  ArrayTarget,
-  type BatchNormSite,
-  type BiasAccess,
-  type Block,
-  type CaptureFn,
-  type ForwardOptions,
-  LowbitError,
-  type Mapping,
-  mulberry32,
-  type QuantModel,
-  type QuantTarget,
-  tf,
-} from '@lowbit/core-tensor';
+import { ArrayTarget } from '../array-target';
+import { LowbitError } from '../errors';
+import type {
+  BatchNormSite,
+  BiasAccess,
+  Block,
+  CaptureFn,
+  ForwardOptions,
+  Mapping,
+  QuantModel,
+  QuantTarget,
+} from '../model';
+import { mulberry32 } from '../random';
+import { tf } from '../tf';
 
 /** Deterministic N(0, 1) samples (mulberry32 + Box–Muller). */
 export function randn(count: number, seed: number, scale = 1, mean = 0): Float32Array {
