@@ -1,25 +1,6 @@
-import { testDataPath } from '@lowbit/core-tensor';
-import {
-  type ImageClassificationData,
-  loadImageClassification,
-  loadOnnxModel,
-  type OnnxModel,
-} from '@lowbit/models';
+import type { ImageClassificationData } from '@lowbit/models';
 
-const FASHION_MNIST = process.env.LOWBIT_FASHION_MNIST ?? '/usr/share/datasets/fashion-mnist';
-
-/** Debian's Fashion-MNIST split ('train' or 't10k'), or undefined when absent outside CI. */
-export function fashionMnist(split: 'train' | 't10k', limit?: number): ImageClassificationData | undefined {
-  const images = testDataPath(`${split}-images-idx3-ubyte.gz`, FASHION_MNIST);
-  const labels = testDataPath(`${split}-labels-idx1-ubyte.gz`, FASHION_MNIST);
-  return images && labels ? loadImageClassification(images, labels, { limit }) : undefined;
-}
-
-/** The pretrained Fashion-MNIST CNN (a fresh copy on every call), or undefined when absent outside CI. */
-export function fashionMnistCnn(): OnnxModel | undefined {
-  const path = testDataPath('cnn/fashion-mnist-cnn.onnx');
-  return path ? loadOnnxModel(path) : undefined;
-}
+export { fashionMnist, fashionMnistCnn } from '@lowbit/models/testing';
 
 /** The first `count` images of a split as NCHW calibration batches of `batch` images. */
 export function calibrationBatches(data: ImageClassificationData, count: number, batch = 64): Float32Array[] {
