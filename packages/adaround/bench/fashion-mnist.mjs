@@ -1,11 +1,11 @@
-// Times AdaRound on the Fashion-MNIST CNN (wasm): 1024 training images, batch 32, W4 per channel.
+// Times AdaRound on the Fashion-MNIST CNN (wasm, weights only): 1024 training images, the defaults (W4 per channel).
 // Usage: node bench/fashion-mnist.mjs [iterations] [method]   (after `pnpm --filter @lowbit/adaround build`)
 
 import { adaround } from '@lowbit/adaround';
-import { forwardModel, initBackend, runRecipe, testDataPath, tf } from '@lowbit/core-tensor';
+import { initBackend, runRecipe, testDataPath, tf } from '@lowbit/core-tensor';
 import { imageBatches, loadImageClassification, loadOnnxModel, top1Accuracy } from '@lowbit/models';
 
-const iterations = Number(process.argv[2] ?? 2000);
+const iterations = process.argv[2] ? Number(process.argv[2]) : undefined;
 const method = process.argv[3] ?? 'adaround';
 const dir = process.env.LOWBIT_FASHION_MNIST ?? '/usr/share/datasets/fashion-mnist';
 await initBackend({ backend: 'wasm' });
@@ -37,6 +37,5 @@ for (const t of report.targets) {
     `${t.target}: nearest ${t.nearestLoss.toExponential(3)} ${method} ${t.adaroundLoss.toExponential(3)} flipped ${(100 * t.flipped).toFixed(1)} % relErr ${t.relativeError.toFixed(4)} ${t.seconds.toFixed(1)} s`,
   );
 }
-console.log(`total ${seconds.toFixed(1)} s for ${iterations} iterations per layer`);
+console.log(`total ${seconds.toFixed(1)} s for ${iterations ?? 'the default'} iterations per layer`);
 console.log(`top-1 (t10k first 2000) ${(100 * top1Accuracy(model, test).accuracy).toFixed(2)} %`);
-void forwardModel;

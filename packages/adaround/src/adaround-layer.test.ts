@@ -192,3 +192,64 @@ describe.each(TEST_BACKENDS)('adaroundLayer (%s)', (backend) => {
     });
   });
 });
+
+describe.each(TEST_BACKENDS)('adaroundLayer with a ReLU after the layer (%s)', (backend) => {
+  let baseline = 0;
+  beforeAll(async () => {
+    await initBackend({ backend });
+  });
+  beforeEach(() => {
+    baseline = tf.memory().numTensors;
+  });
+  afterEach(() => {
+    expect(tf.memory().numTensors).toBe(baseline);
+  });
+
+  /** ‖relu(XŴᵀ + b) − relu(Y + b)‖² summed over channels, averaged over rows, in JS (`relu` false: ‖XŴᵀ − Y‖²). */
+  function lossJs(problem: LayerProblem, values: Float32Array, bias: number[], relu: boolean): number {
+    const x = problem.inputs.arraySync() as number[][];
+    const y = problem.targets.arraySync() as number[][];
+    const out = bias.length;
+    const inDim = values.length / out;
+    const f = (v: number, c: number) => (relu ? Math.max(0, v + bias[c]) : v);
+    let sum = 0;
+    x.forEach((row, r) => {
+      for (let c = 0; c < out; c++) {
+        let o = 0;
+        for (let k = 0; k < inDim; k++) o += row[k] * values[c * inDim + k];
+        sum += (f(o, c) - f(y[r][c], c)) ** 2;
+      }
+    });
+    return sum / x.length;
+  }
+
+  it('compares post-ReLU outputs: a channel that is always negative adds nothing and keeps nearest rounding', () => {
+    const bias = [0.2, 0.1, -0.3, -100];
+    const weight = tf.tidy(() => tf.mul(tf.tensor2d(randn(64, 21), [4, 16]), 0.3));
+    const floatWeight = Float32Array.from(weight.dataSync());
+    withProblem(weight, correlatedRows(128, 16, 22), linearApply, (plain) => {
+      const problem = { ...plain, bias: Float32Array.from(bias), activation: 'relu' as const };
+      const settings = { iterations: 1000, learningRate: 1e-2 };
+      const post = adaroundLayer(problem, settings);
+      const pre = adaroundLayer(plain, settings);
+      const nearest = nearestJs(floatWeight, post.quantized);
+      // The metric is the post-activation one, with channel 1 contributing 0, and differs from pre-activation.
+      expect(post.nearestLoss).toBeCloseTo(lossJs(plain, nearest, bias, true), 4);
+      expect(pre.nearestLoss).toBeCloseTo(lossJs(plain, nearest, bias, false), 4);
+      expect(pre.nearestLoss).toBeGreaterThan(1.5 * post.nearestLoss);
+      expect(post.loss).toBeCloseTo(lossJs(plain, dequantizeJs(post.quantized), bias, true), 4);
+      expect(post.loss).toBeLessThan(post.nearestLoss);
+      // Channel 3 gets no reconstruction signal: the regulariser alone hardens it to nearest rounding
+      // (the row's max |w| sits on the tie −3.5 or 3.5, where either side is nearest).
+      const s = post.quantized.scale[3];
+      const flipsInDead = (q: QuantizedTensor) =>
+        dequantizeJs(q)
+          .subarray(48)
+          .filter((v, i) => Math.abs(v - nearest[48 + i]) > 1e-6 && Math.abs(floatWeight[48 + i]) < 3.4 * s)
+          .length;
+      expect(flipsInDead(post.quantized)).toBe(0);
+      // Pre-activation, the same channel is reconstructed, and some of its roundings flip.
+      expect(flipsInDead(pre.quantized)).toBeGreaterThan(0);
+    });
+  });
+});

@@ -1,6 +1,7 @@
 import { tf } from '@lowbit/core-tensor';
 import { Adam } from './adam';
 import { type AdaroundConfig, type AdaroundConfigInput, adaroundConfig } from './config';
+import { type LayerOperator, layerOperator } from './layer-operator';
 import {
   checkProblem,
   disposeOutputs,
@@ -10,7 +11,6 @@ import {
   layerOutputs,
   layerResult,
 } from './layer-problem';
-import { type LayerOperator, layerOperator } from './layer-operator';
 import { type IterationCallback, type OptimizerStep, optimizeReconstruction } from './optimize-loop';
 import { reconstructionObjective } from './reconstruction';
 import { rectifiedSigmoidSlope, stretchAndClip } from './rectified-sigmoid';

@@ -5,7 +5,7 @@ import { adaround } from './adaround-modifier';
 import { ADAROUND_DEFAULTS, adaroundConfig, FLEXROUND_LEARNING_RATE } from './config';
 
 describe('adaroundConfig', () => {
-  it("fills AIMET's defaults: W4 symmetric per channel, 10000 steps, batch 32, 1024 samples, λ 0.01, β 20 → 2", () => {
+  it('fills the defaults: W4 symmetric per channel on an MSE grid, 1000 steps at 1e-2, batch 32, λ 0.01, β 20 → 2', () => {
     const config = adaroundConfig();
     expect(config).toEqual(ADAROUND_DEFAULTS);
     expect(config).toMatchObject({
@@ -13,10 +13,11 @@ describe('adaroundConfig', () => {
       bits: 4,
       symmetric: true,
       granularity: 'channel',
-      iterations: 10_000,
+      mseSearch: {},
+      iterations: 1000,
       batchSize: 32,
       samples: 1024,
-      learningRate: 1e-3,
+      learningRate: 1e-2,
       regularization: 0.01,
       betaRange: [20, 2],
       warmStart: 0.2,
@@ -24,6 +25,8 @@ describe('adaroundConfig', () => {
       inputs: 'quantized',
     });
     expect(adaroundConfig({ method: 'flexround' }).learningRate).toBe(FLEXROUND_LEARNING_RATE);
+    expect(adaroundConfig({ mseSearch: false }).mseSearch).toBe(false);
+    expect(adaroundConfig({ mseSearch: { grid: 50 } }).mseSearch).toEqual({ grid: 50 });
     expect(Object.isFrozen(config)).toBe(true);
   });
 

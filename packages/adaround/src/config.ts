@@ -17,15 +17,15 @@ export interface AdaroundConfigInput {
   symmetric?: boolean;
   /** One scale per output channel (axis 0, default) or one per tensor. */
   granularity?: 'channel' | 'tensor';
-  /** Grid from core's MSE clip search instead of min-max: `true` for its defaults, or its options (default false). */
+  /** Grid from core's MSE clip search (default `true`, its defaults; or its options), or min-max with `false`. */
   mseSearch?: boolean | ClipSearchOptions;
-  /** Optimisation steps per layer (default 10000, as the paper and AIMET). */
+  /** Optimisation steps per layer (default 1000; the paper and AIMET use 10000 at learning rate 1e-3). */
   iterations?: number;
   /** Calibration rows (linear) or images (conv) per step (default 32). */
   batchSize?: number;
   /** Cap on calibration rows/images kept per layer (default 1024). */
   samples?: number;
-  /** Adam learning rate (default 1e-3 for AdaRound, as AIMET; 1e-4 for FlexRound's log-parameterised scales). */
+  /** Adam learning rate (default 1e-2 for AdaRound's 1000 steps, AIMET's 1e-3 for 10000; 1e-4 for FlexRound's log-scales). */
   learningRate?: number;
   /** λ, the weight of the rounding regulariser (default 0.01; AdaRound only). */
   regularization?: number;
@@ -66,17 +66,21 @@ export interface AdaroundConfig {
 /** FlexRound's default Adam learning rate: its log-scales move every weight's grid, so it takes smaller steps. */
 export const FLEXROUND_LEARNING_RATE = 1e-4;
 
-/** The defaults: AIMET's AdaRound hyper-parameters at W4, symmetric, per output channel. */
+/**
+ * The defaults: W4, symmetric, per output channel on an MSE-searched grid, AIMET's regulariser
+ * schedule, and 1000 steps at learning rate 1e-2 (as good as 10000 at 1e-3 on the Fashion-MNIST CNN
+ * in a tenth of the time; see the README).
+ */
 export const ADAROUND_DEFAULTS: AdaroundConfig = Object.freeze({
   method: 'adaround',
   bits: 4,
   symmetric: true,
   granularity: 'channel',
-  mseSearch: false,
-  iterations: 10_000,
+  mseSearch: Object.freeze({}),
+  iterations: 1000,
   batchSize: 32,
   samples: 1024,
-  learningRate: 1e-3,
+  learningRate: 1e-2,
   regularization: 0.01,
   betaRange: Object.freeze([20, 2]) as readonly [number, number],
   warmStart: 0.2,
@@ -114,8 +118,8 @@ function checkBetaRange(range: readonly [number, number]): readonly [number, num
   return Object.freeze([start, end]) as readonly [number, number];
 }
 
-function checkSearch(mseSearch: AdaroundConfigInput['mseSearch']): AdaroundConfig['mseSearch'] {
-  if (mseSearch === undefined || mseSearch === false) return false;
+function checkSearch(mseSearch: AdaroundConfigInput['mseSearch'] = true): AdaroundConfig['mseSearch'] {
+  if (mseSearch === false) return false;
   const options = mseSearch === true ? {} : mseSearch;
   const { grid = 100, maxShrink = 0.8, norm = 2.4 } = options;
   if (!Number.isInteger(grid) || grid < 1)

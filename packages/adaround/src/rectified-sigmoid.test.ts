@@ -1,7 +1,7 @@
 import { initBackend, tf } from '@lowbit/core-tensor';
 import { TEST_BACKENDS } from '@lowbit/core-tensor/testing';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { inverseRectifiedSigmoid, rectifiedSigmoid } from './rectified-sigmoid';
+import { inverseRectifiedSigmoid, rectifiedSigmoid, rectifiedSigmoidSlope } from './rectified-sigmoid';
 
 describe.each(TEST_BACKENDS)('rectified sigmoid (%s)', (backend) => {
   let baseline = 0;
@@ -56,5 +56,14 @@ describe.each(TEST_BACKENDS)('rectified sigmoid (%s)', (backend) => {
     expect(grad[0]).toBeCloseTo(1.2 * 0.25, 6);
     expect(grad[1]).toBe(0);
     expect(grad[2]).toBe(0);
+  });
+
+  it('slope from σ matches autodiff of h, clip points included (σ = 1/12 ↔ V = −ln 11)', () => {
+    const points = [-6, -2.5, -Math.log(11) - 0.01, -Math.log(11) + 0.01, -0.3, 0, 1.7, 2.3, 2.5, 6];
+    const slope = values(() => rectifiedSigmoidSlope(tf.sigmoid(tf.tensor1d(points))));
+    const grad = values(() => tf.grad((v: tf.Tensor) => tf.sum(rectifiedSigmoid(v)))(tf.tensor1d(points)));
+    slope.forEach((value, i) => void expect(value).toBeCloseTo(grad[i], 6));
+    expect(slope[2]).toBe(0);
+    expect(slope[3]).toBeGreaterThan(0.09);
   });
 });

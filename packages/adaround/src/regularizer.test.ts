@@ -2,7 +2,7 @@ import { initBackend, tf } from '@lowbit/core-tensor';
 import { TEST_BACKENDS } from '@lowbit/core-tensor/testing';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { rectifiedSigmoid } from './rectified-sigmoid';
-import { betaSchedule, roundingRegularizer } from './regularizer';
+import { betaSchedule, regularizerGradient, roundingRegularizer } from './regularizer';
 
 describe('β schedule', () => {
   it('keeps the regulariser off for the 20 % warm start, then anneals 20 → 2 on a cosine (AIMET)', () => {
@@ -60,5 +60,36 @@ describe.each(TEST_BACKENDS)('rounding regulariser (%s)', (backend) => {
     // Gradient descent moves V against the gradient: V = 0.5 (h > ½) up, V = −0.5 down.
     expect(up).toBeLessThan(0);
     expect(down).toBeGreaterThan(0);
+  });
+});
+
+describe.each(TEST_BACKENDS)('regulariser gradient (%s)', (backend) => {
+  let baseline = 0;
+  beforeAll(async () => {
+    await initBackend({ backend });
+  });
+  beforeEach(() => {
+    baseline = tf.memory().numTensors;
+  });
+  afterEach(() => {
+    expect(tf.memory().numTensors).toBe(baseline);
+  });
+
+  it.each([20, 7.5, 3, 2])('β = %d: λ·∂R/∂h matches autodiff of the regulariser', (beta) => {
+    const h = tf.tensor1d([0, 0.05, 0.3, 0.49, 0.51, 0.8, 0.97, 1]);
+    const fast = regularizerGradient(h, beta, 0.01);
+    const reference = tf.grad((x: tf.Tensor) => tf.mul(roundingRegularizer(x, beta), 0.01))(h);
+    const a = fast.dataSync();
+    const b = reference.dataSync();
+    a.forEach((value, i) => void expect(value).toBeCloseTo(b[i], 6));
+    tf.dispose([h, fast, reference]);
+  });
+
+  it('is 0 at h = ½ for β = 2 (hand-worked: −2λβ·u·|u|^0 with u = 0) and −2λβ at h = 1', () => {
+    const h = tf.tensor1d([0.5, 1, 0]);
+    const g = regularizerGradient(h, 2, 0.5);
+    expect(Array.from(g.dataSync(), (x) => x + 0)).toEqual([0, -2, 2]);
+    g.dispose();
+    h.dispose();
   });
 });
