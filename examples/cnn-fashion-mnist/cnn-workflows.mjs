@@ -26,7 +26,7 @@ const CALIBRATION_IMAGES = 1024;
 /** Scales for quick runs (LOWBIT_CNN_QUICK=1): fewer AdaRound steps and QAT images. */
 const QUICK = process.env.LOWBIT_CNN_QUICK === '1';
 export const SETTINGS = {
-  adaroundIterations: QUICK ? 500 : 2000,
+  adaroundIterations: QUICK ? 300 : 1000,
   qatSteps: QUICK ? 30 : 150,
   qatBatchSize: 128,
 };

@@ -19,7 +19,14 @@ import { smoothImages } from './test-support/random';
 import { syntheticCnn } from './test-support/synthetic-model';
 import { weightArgs } from './weight-grid';
 
-const SETTINGS = { bits: 3, iterations: 150, learningRate: 1e-2, progressInterval: 50 } as const;
+/** Min-max grids (mseSearch off), which the independent nearestLoss below reproduces. */
+const SETTINGS = {
+  bits: 3,
+  iterations: 150,
+  learningRate: 1e-2,
+  progressInterval: 50,
+  mseSearch: false,
+} as const;
 const ARGS = weightArgs({ bits: 3, symmetric: true, granularity: 'channel' });
 
 /** The inputs `target` receives when the model runs on `batches` (as one tensor; linear inputs as rows). */
@@ -37,14 +44,25 @@ function captured(model: ReturnType<typeof syntheticCnn>, batches: tf.Tensor[], 
   return all;
 }
 
-/** Σ over channels of (apply(X, Ŵ) − Y)², averaged over rows/positions, Ŵ nearest-rounded on min-max qparams. */
-function nearestLoss(target: LayerTarget, floatWeight: tf.Tensor, x: tf.Tensor, y: tf.Tensor): number {
+/**
+ * Σ over channels of (f(apply(X, Ŵ)) − f(Y))², averaged over rows/positions, Ŵ nearest-rounded on
+ * min-max qparams; f = relu(· + bias) with `reluBias` (linear layers), else the identity.
+ */
+function nearestLoss(
+  target: LayerTarget,
+  floatWeight: tf.Tensor,
+  x: tf.Tensor,
+  y: tf.Tensor,
+  reluBias?: Float32Array,
+): number {
   return tf.tidy(() => {
     const matrix = tf.reshape(floatWeight, [floatWeight.shape[0], -1]);
     const qp = chooseQParams(matrix, ARGS);
     const w = tf.reshape(dequantize(quantize(matrix, qp, ARGS), qp, ARGS), floatWeight.shape);
-    const out = target.apply(x, w);
-    return (tf.sum(tf.squaredDifference(out, y)).dataSync()[0] * out.shape[1]!) / out.size;
+    const f = (t: tf.Tensor) =>
+      reluBias ? tf.relu(tf.add(t, tf.tensor2d(reluBias, [1, reluBias.length]))) : t;
+    const out = f(target.apply(x, w));
+    return (tf.sum(tf.squaredDifference(out, f(y))).dataSync()[0] * out.shape[1]!) / out.size;
   });
 }
 
@@ -64,9 +82,10 @@ describe.each(TEST_BACKENDS)('adaround modifier (%s)', (backend) => {
   });
 
   /** Runs adaround on a fresh model; returns the model, report and fc1's float input/output captured before. */
-  function run(options: Parameters<typeof adaround>[0]) {
+  function run(options: Parameters<typeof adaround>[0], fc1Relu = false) {
     const model = syntheticCnn();
     const fc1 = model.targets[1] as LayerTarget;
+    if (fc1Relu) fc1.activation = 'relu';
     const floatX = captured(model, batches, 'fc1');
     const floatW = fc1.weight();
     const floatY = fc1.apply(floatX, floatW);
@@ -107,6 +126,16 @@ describe.each(TEST_BACKENDS)('adaround modifier (%s)', (backend) => {
     const { fc1, report, floatX, floatW, floatY } = run({ inputs: 'float' });
     const expected = nearestLoss(fc1, floatW, floatX, floatY);
     expect(report.targets[1].nearestLoss).toBeCloseTo(expected, 4);
+    tf.dispose([floatX, floatW, floatY]);
+  });
+
+  it("a target with activation 'relu' is reconstructed and reported after relu(· + its bias)", () => {
+    const { fc1, report, floatX, floatW, floatY } = run({ inputs: 'float' }, true);
+    const bias = fc1.bias.read();
+    const expected = nearestLoss(fc1, floatW, floatX, floatY, bias);
+    expect(report.targets[1].nearestLoss).toBeCloseTo(expected, 4);
+    expect(nearestLoss(fc1, floatW, floatX, floatY)).toBeGreaterThan(1.05 * expected);
+    expect(report.targets[1].adaroundLoss as number).toBeLessThan(expected);
     tf.dispose([floatX, floatW, floatY]);
   });
 

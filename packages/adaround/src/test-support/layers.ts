@@ -17,6 +17,8 @@ export function conv2dApply(input: tf.Tensor, weight: tf.Tensor): tf.Tensor {
 /** An ArrayTarget with a bias and its layer op, as the model adapters provide them. */
 export class LayerTarget extends ArrayTarget {
   readonly bias: BiasAccess;
+  /** Set by a test when a ReLU follows the layer (the synthetic model applies it either way). */
+  activation: 'relu' | undefined;
   private biasValues: Float32Array;
 
   constructor(
