@@ -5,11 +5,11 @@ import {
   type QuantModel,
   runRecipe,
   tf,
+  withActivationQuantization,
 } from '@lowbit/core-tensor';
 import { TEST_BACKENDS } from '@lowbit/core-tensor/testing';
 import { rtn } from '@lowbit/rtn';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { withActivationQuantization } from '@lowbit/core-tensor';
 import { type SmoothQuantOptions, smoothQuantConfig } from './config';
 import { smoothquant } from './smoothquant-modifier';
 import { expectLowbitError, toyModel } from './test-support/test-helpers';

@@ -1,6 +1,12 @@
-import { type Block, type QuantArgs, qparamsFromRange, tf } from '@lowbit/core-tensor';
+import {
+  type ActivationQParams,
+  type Block,
+  fakeQuantizePerTensor,
+  type QuantArgs,
+  qparamsFromRange,
+  tf,
+} from '@lowbit/core-tensor';
 import type { ChannelRange } from './channel-range';
-import { type ActivationQParams, fakeQuantizePerTensor } from '@lowbit/core-tensor';
 import { linearTargets, quantizeWeightInt8 } from './quantize-weights';
 
 /** A block with its calibration inputs, its float outputs on them, and its linears' input ranges. */

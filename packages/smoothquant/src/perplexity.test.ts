@@ -1,7 +1,14 @@
-import { initBackend, type Modifier, type ModifierReport, runRecipe, tf } from '@lowbit/core-tensor';
+import {
+  type ActivationQuantizer,
+  initBackend,
+  type Modifier,
+  type ModifierReport,
+  runRecipe,
+  tf,
+  withActivationQuantization,
+} from '@lowbit/core-tensor';
 import { perplexity, readTextLines, sampleCalibration, type Tokenizer, tokenWindows } from '@lowbit/models';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type ActivationQuantizer, withActivationQuantization } from '@lowbit/core-tensor';
 import { smoothquant } from './smoothquant-modifier';
 import { linearEvidence } from './test-support/linear-evidence';
 import { HAS_STORIES, loadStories, loadStoriesTokenizer, STORIES_PATHS } from './test-support/test-helpers';

@@ -1,11 +1,18 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { forwardModel, initBackend, type Modifier, mulberry32, runRecipe, tf } from '@lowbit/core-tensor';
+import type { ActivationQuantizer } from '@lowbit/core-tensor';
+import {
+  forwardModel,
+  initBackend,
+  type Modifier,
+  mulberry32,
+  runRecipe,
+  tf,
+  withActivationQuantization,
+} from '@lowbit/core-tensor';
 import { type LlamaModel, loadLlama2c, writeSyntheticLlama2c } from '@lowbit/models';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ActivationQuantizer } from '@lowbit/core-tensor';
-import { withActivationQuantization } from '@lowbit/core-tensor';
 import { smoothquant } from './smoothquant-modifier';
 import { w8a8Dynamic } from './w8a8-dynamic';
 import { w8a8Static } from './w8a8-static';

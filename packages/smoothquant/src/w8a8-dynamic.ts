@@ -1,5 +1,10 @@
-import type { Block, ModifierReport, TargetReport } from '@lowbit/core-tensor';
-import type { ActivationQuantizer, ActivationQuantPlan } from '@lowbit/core-tensor';
+import type {
+  ActivationQuantizer,
+  ActivationQuantPlan,
+  Block,
+  ModifierReport,
+  TargetReport,
+} from '@lowbit/core-tensor';
 import { linearTargets, quantizeTargetInt8 } from './quantize-weights';
 import { PER_TOKEN_ARGS, WEIGHT_ARGS } from './w8a8-args';
 

@@ -1,3 +1,4 @@
+import type { ActivationQParams, ActivationQuantizer, ActivationQuantPlan } from '@lowbit/core-tensor';
 import {
   type Block,
   disposeQParams,
@@ -7,10 +8,7 @@ import {
   type QuantArgsInput,
   type TargetReport,
 } from '@lowbit/core-tensor';
-import { createObserver, type Observer } from '@lowbit/observers';
-import type { ActivationQuantizer, ActivationQuantPlan } from '@lowbit/core-tensor';
-import { calibrateInputs } from '@lowbit/observers';
-import type { ActivationQParams } from '@lowbit/core-tensor';
+import { calibrateInputs, createObserver, type Observer } from '@lowbit/observers';
 import { linearTargets, quantizeTargetInt8 } from './quantize-weights';
 import { staticActivationArgs, WEIGHT_ARGS } from './w8a8-args';
 

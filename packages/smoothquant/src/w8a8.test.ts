@@ -1,9 +1,14 @@
-import { fakeQuantize, initBackend, runRecipe, tf } from '@lowbit/core-tensor';
+import {
+  fakeQuantize,
+  fakeQuantizePerToken,
+  initBackend,
+  runRecipe,
+  tf,
+  withActivationQuantization,
+} from '@lowbit/core-tensor';
 import { TEST_BACKENDS } from '@lowbit/core-tensor/testing';
 import { createObserver } from '@lowbit/observers';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { withActivationQuantization } from '@lowbit/core-tensor';
-import { fakeQuantizePerToken } from '@lowbit/core-tensor';
 import { linear, outputOf, toyModel } from './test-support/test-helpers';
 import { PER_TOKEN_ARGS } from './w8a8-args';
 import { w8a8Dynamic } from './w8a8-dynamic';
