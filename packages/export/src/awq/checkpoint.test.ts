@@ -1,34 +1,14 @@
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  fromFloat16Bits,
-  initBackend,
-  isLowbitError,
-  type LowbitErrorCode,
-  QuantizedTensor,
-  runRecipe,
-  toFloat16Bits,
-} from '@lowbit/core-tensor';
+import { fromFloat16Bits, initBackend, QuantizedTensor } from '@lowbit/core-tensor';
+import { expectLowbitError } from '@lowbit/core-tensor/testing';
 import { float32Of, type LlamaModel, readSafetensors, saveHfLlama } from '@lowbit/models';
-import { rtn } from '@lowbit/rtn';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { quantizeActOrder, randomLlama, smallConfig } from '../test-support/models';
+import { fp16, quantizeActOrder, randomLlama, rtnModel, smallConfig, targets } from '../test-support/models';
 import { rawSafetensors } from '../test-support/safetensors';
 import { readAwqCheckpoint } from './read';
 import { type AwqCheckpointOptions, writeAwqCheckpoint } from './write';
-
-const fp16 = (x: number) => fromFloat16Bits(toFloat16Bits(x));
-
-function rtnModel(options: Parameters<typeof rtn>[0], seed = 1): LlamaModel {
-  const model = randomLlama(smallConfig(), seed);
-  runRecipe(model, [rtn(options)]);
-  return model;
-}
-
-function targets(model: LlamaModel) {
-  return model.blocks.flatMap((b) => b.targets);
-}
 
 /** W[o, k] = scale[g, o]·(q − zero) straight from the raw tensors, unpacking AutoAWQ's interleave by hand. */
 function dequantizeAwq(raw: ReturnType<typeof rawSafetensors>, base: string, groupSize: number) {
@@ -50,16 +30,6 @@ function dequantizeAwq(raw: ReturnType<typeof rawSafetensors>, base: string, gro
     }
   }
   return { shape: [out, inputs], values };
-}
-
-function errorOf(f: () => unknown, code: LowbitErrorCode): Error {
-  try {
-    f();
-  } catch (e) {
-    expect(isLowbitError(e, code), String(e)).toBe(true);
-    return e as Error;
-  }
-  throw new Error(`expected LowbitError ${code}`);
 }
 
 describe('AWQ GEMM checkpoints', () => {
@@ -142,42 +112,44 @@ describe('AWQ GEMM checkpoints', () => {
   });
 
   it('rejects what AWQ GEMM cannot hold, inconsistent options, and overwriting unless asked', () => {
-    expect(errorOf(() => write(rtnModel({ bits: 8, groupSize: 32 })), 'BAD_ARGS').message).toContain(
-      'quantize with bits 4',
-    );
-    expect(errorOf(() => write(rtnModel({ bits: 4, groupSize: 'channel' })), 'BAD_ARGS').message).toContain(
-      'groups along the input axis',
-    );
-    expect(errorOf(() => write(rtnModel({ bits: 4, groupSize: 64 })), 'BAD_ARGS').message).toMatch(
+    expect(
+      expectLowbitError(() => write(rtnModel({ bits: 8, groupSize: 32 })), 'BAD_ARGS').message,
+    ).toContain('quantize with bits 4');
+    expect(
+      expectLowbitError(() => write(rtnModel({ bits: 4, groupSize: 'channel' })), 'BAD_ARGS').message,
+    ).toContain('groups along the input axis');
+    expect(expectLowbitError(() => write(rtnModel({ bits: 4, groupSize: 64 })), 'BAD_ARGS').message).toMatch(
       /in \(96\) to be a multiple of the group size 64/,
     );
     const actOrder = randomLlama(smallConfig(), 5);
     quantizeActOrder(actOrder, 4, 32);
-    expect(errorOf(() => write(actOrder), 'BAD_ARGS').message).toContain('write a GPTQ checkpoint');
-    expect(errorOf(() => write(randomLlama(smallConfig())), 'BAD_ARGS').message).toContain(
+    expect(expectLowbitError(() => write(actOrder), 'BAD_ARGS').message).toContain('write a GPTQ checkpoint');
+    expect(expectLowbitError(() => write(randomLlama(smallConfig())), 'BAD_ARGS').message).toContain(
       'layers.0.attention.wq is not quantized',
     );
     const model = rtnModel({ bits: 4, groupSize: 32 });
-    expect(errorOf(() => write(model, { groupSize: 128 }), 'BAD_ARGS').message).toContain(
+    expect(expectLowbitError(() => write(model, { groupSize: 128 }), 'BAD_ARGS').message).toContain(
       'options.groupSize is 128',
     );
     const dir = write(model);
-    expect(errorOf(() => writeAwqCheckpoint(model, dir), 'EXISTS').message).toContain('overwrite: true');
+    expect(expectLowbitError(() => writeAwqCheckpoint(model, dir), 'EXISTS').message).toContain(
+      'overwrite: true',
+    );
     writeAwqCheckpoint(model, dir, { overwrite: true, floatDtype: 'F32' });
     expect(readAwqCheckpoint(dir).floats.get('model.norm.weight')).toEqual(model.weights().finalNorm);
   });
 
   it('reports missing and unsupported checkpoints as LowbitErrors', () => {
-    expect(errorOf(() => readAwqCheckpoint(join(root, 'nowhere')), 'MISSING_FILE').message).toContain(
-      'quant_config.json',
-    );
+    expect(
+      expectLowbitError(() => readAwqCheckpoint(join(root, 'nowhere')), 'MISSING_FILE').message,
+    ).toContain('quant_config.json');
     const dir = write(rtnModel({ bits: 4, groupSize: 32 }));
     const path = join(dir, 'quant_config.json');
     const config = JSON.parse(readFileSync(path, 'utf8'));
     writeFileSync(path, JSON.stringify({ ...config, version: 'GEMV' }));
-    expect(errorOf(() => readAwqCheckpoint(dir), 'BAD_FILE').message).toContain('version "GEMV"');
+    expect(expectLowbitError(() => readAwqCheckpoint(dir), 'BAD_FILE').message).toContain('version "GEMV"');
     writeFileSync(path, JSON.stringify({ ...config, q_group_size: 64 }));
-    expect(errorOf(() => readAwqCheckpoint(dir), 'BAD_FILE').message).toContain(
+    expect(expectLowbitError(() => readAwqCheckpoint(dir), 'BAD_FILE').message).toContain(
       'q_proj.qzeros" is I32 [2,8], expected I32 [1,8]',
     );
   });

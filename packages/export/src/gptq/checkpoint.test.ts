@@ -1,34 +1,24 @@
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  fromFloat16Bits,
-  initBackend,
-  isLowbitError,
-  type LowbitErrorCode,
-  QuantizedTensor,
-  runRecipe,
-  toFloat16Bits,
-} from '@lowbit/core-tensor';
+import { fromFloat16Bits, initBackend, QuantizedTensor, runRecipe } from '@lowbit/core-tensor';
+import { expectLowbitError } from '@lowbit/core-tensor/testing';
 import { float32Of, type LlamaModel, readSafetensors, saveHfLlama } from '@lowbit/models';
 import { rtn } from '@lowbit/rtn';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadStories, quantizeActOrder, randomLlama, smallConfig, storiesPath } from '../test-support/models';
+import {
+  fp16,
+  loadStories,
+  quantizeActOrder,
+  randomLlama,
+  rtnModel,
+  smallConfig,
+  storiesPath,
+  targets,
+} from '../test-support/models';
 import { rawSafetensors } from '../test-support/safetensors';
 import { readGptqCheckpoint } from './read';
 import { type GptqCheckpointOptions, writeGptqCheckpoint } from './write';
-
-const fp16 = (x: number) => fromFloat16Bits(toFloat16Bits(x));
-
-function rtnModel(options: Parameters<typeof rtn>[0], seed = 1): LlamaModel {
-  const model = randomLlama(smallConfig(), seed);
-  runRecipe(model, [rtn(options)]);
-  return model;
-}
-
-function targets(model: LlamaModel) {
-  return model.blocks.flatMap((b) => b.targets);
-}
 
 /** Re-sets every quantized target with fp16-rounded scales, so fp16 storage is lossless. */
 function roundScalesToFp16(model: LlamaModel): void {
@@ -60,16 +50,6 @@ function dequantizeV1(
     }
   }
   return { shape: [out, inputs], values };
-}
-
-function errorOf(f: () => unknown, code: LowbitErrorCode): Error {
-  try {
-    f();
-  } catch (e) {
-    expect(isLowbitError(e, code), String(e)).toBe(true);
-    return e as Error;
-  }
-  throw new Error(`expected LowbitError ${code}`);
 }
 
 function expectRoundTrip(model: LlamaModel, dir: string): void {
@@ -187,7 +167,7 @@ describe('GPTQ checkpoints', () => {
     const dir = write(model, { descAct: true });
     expectRoundTrip(model, dir);
     expect(readGptqCheckpoint(dir).quantizeConfig.desc_act).toBe(true);
-    expect(errorOf(() => write(model, { descAct: false }), 'BAD_ARGS').message).toContain(
+    expect(expectLowbitError(() => write(model, { descAct: false }), 'BAD_ARGS').message).toContain(
       'options.descAct is false',
     );
   });
@@ -200,7 +180,7 @@ describe('GPTQ checkpoints', () => {
     wq.setWeight(
       new QuantizedTensor({ ...q.toRecord(), zeroPoint: q.zeroPoint.map((z, i) => (i === 3 ? 0 : z)) }),
     );
-    expect(errorOf(() => write(model), 'BAD_ARGS').message).toMatch(
+    expect(expectLowbitError(() => write(model), 'BAD_ARGS').message).toMatch(
       /layers\.0\.attention\.wq.*zero point of 0.*'gptq_v2'/,
     );
     const dir = write(model, { checkpointFormat: 'gptq_v2' });
@@ -210,42 +190,50 @@ describe('GPTQ checkpoints', () => {
 
   it('rejects inconsistent options, float linears and unpackable shapes, and never overwrites unless asked', () => {
     const model = rtnModel({ bits: 4, groupSize: 32 });
-    expect(errorOf(() => write(model, { bits: 8 }), 'BAD_ARGS').message).toContain('options.bits is 8');
-    expect(errorOf(() => write(model, { groupSize: 128 }), 'BAD_ARGS').message).toContain(
+    expect(expectLowbitError(() => write(model, { bits: 8 }), 'BAD_ARGS').message).toContain(
+      'options.bits is 8',
+    );
+    expect(expectLowbitError(() => write(model, { groupSize: 128 }), 'BAD_ARGS').message).toContain(
       'options.groupSize is 128',
     );
-    expect(errorOf(() => write(model, { sym: true }), 'BAD_ARGS').message).toContain('options.sym is true');
+    expect(expectLowbitError(() => write(model, { sym: true }), 'BAD_ARGS').message).toContain(
+      'options.sym is true',
+    );
     const float = randomLlama(smallConfig());
-    expect(errorOf(() => write(float), 'BAD_ARGS').message).toContain(
+    expect(expectLowbitError(() => write(float), 'BAD_ARGS').message).toContain(
       'layers.0.attention.wq is not quantized',
     );
     const dir = write(model);
-    expect(errorOf(() => writeGptqCheckpoint(model, dir), 'EXISTS').message).toContain('overwrite: true');
+    expect(expectLowbitError(() => writeGptqCheckpoint(model, dir), 'EXISTS').message).toContain(
+      'overwrite: true',
+    );
     writeGptqCheckpoint(model, dir, { overwrite: true, floatDtype: 'F32' });
     expect(readGptqCheckpoint(dir).floats.get('model.norm.weight')).toEqual(model.weights().finalNorm);
   });
 
   it('reports missing, malformed and inconsistent checkpoints as LowbitErrors', () => {
-    expect(errorOf(() => readGptqCheckpoint(join(root, 'nowhere')), 'MISSING_FILE').message).toContain(
-      'config.json',
-    );
+    expect(
+      expectLowbitError(() => readGptqCheckpoint(join(root, 'nowhere')), 'MISSING_FILE').message,
+    ).toContain('config.json');
     const dir = write(rtnModel({ bits: 4, groupSize: 32 }));
     const path = join(dir, 'quantize_config.json');
     const config = JSON.parse(readFileSync(path, 'utf8'));
     writeFileSync(path, JSON.stringify({ ...config, bits: 8 }));
-    expect(errorOf(() => readGptqCheckpoint(dir), 'BAD_FILE').message).toContain(
+    expect(expectLowbitError(() => readGptqCheckpoint(dir), 'BAD_FILE').message).toContain(
       'q_proj.qweight" is I32 [8,64], expected I32 [16,64]',
     );
     writeFileSync(path, JSON.stringify({ ...config, checkpoint_format: 'awq' }));
-    expect(errorOf(() => readGptqCheckpoint(dir), 'BAD_FILE').message).toContain('checkpoint_format "awq"');
+    expect(expectLowbitError(() => readGptqCheckpoint(dir), 'BAD_FILE').message).toContain(
+      'checkpoint_format "awq"',
+    );
     writeFileSync(path, '{ bits: 4');
-    expect(errorOf(() => readGptqCheckpoint(dir), 'BAD_FILE').message).toContain('not valid JSON');
+    expect(expectLowbitError(() => readGptqCheckpoint(dir), 'BAD_FILE').message).toContain('not valid JSON');
   });
 
   it.skipIf(!storiesPath)('explains why stories260K (hidden 172) cannot be packed at 4 bits', () => {
     const model = loadStories();
     runRecipe(model, [rtn({ bits: 4, groupSize: 32 })]);
-    expect(errorOf(() => write(model), 'BAD_ARGS').message).toMatch(
+    expect(expectLowbitError(() => write(model), 'BAD_ARGS').message).toMatch(
       /layers\.0\.feed_forward\.w1: a \[172,64\] weight.*multiples of 32/,
     );
   });

@@ -1,13 +1,16 @@
 import {
   forwardModel,
+  fromFloat16Bits,
   LowbitError,
   mulberry32,
   perGroup,
   QuantizedTensor,
   type QuantModel,
   quantArgs,
+  runRecipe,
   testDataPath,
   tf,
+  toFloat16Bits,
 } from '@lowbit/core-tensor';
 import {
   LINEAR_NAMES,
@@ -18,6 +21,7 @@ import {
   linearShape,
   loadLlama2c,
 } from '@lowbit/models';
+import { rtn } from '@lowbit/rtn';
 
 export const storiesPath = testDataPath('llm/stories260K.bin');
 
@@ -124,4 +128,19 @@ export function lowbitLogits(model: QuantModel, ids: readonly (readonly number[]
   return tf.tidy(
     () => forwardModel(model, tf.tensor2d(ids as number[][], undefined, 'int32')).dataSync() as Float32Array,
   );
+}
+
+/** x rounded to the nearest float16 value. */
+export const fp16 = (x: number): number => fromFloat16Bits(toFloat16Bits(x));
+
+/** A random small llama with RTN applied to its decoder linears. */
+export function rtnModel(options: Parameters<typeof rtn>[0], seed = 1): LlamaModel {
+  const model = randomLlama(smallConfig(), seed);
+  runRecipe(model, [rtn(options)]);
+  return model;
+}
+
+/** The model's block targets, in order. */
+export function targets(model: LlamaModel) {
+  return model.blocks.flatMap((b) => b.targets);
 }
