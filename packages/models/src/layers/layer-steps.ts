@@ -1,4 +1,5 @@
 import { type BatchNormSite, type Mapping, tf } from '@lowbit/core-tensor';
+import { divideOutputChannels } from '../channel-scaling';
 import type { LayerKernelTarget } from './layer-target';
 
 /** One layer of a Sequential model, its target if it has one, and whether it was folded away. */
@@ -77,16 +78,6 @@ export function layerBatchNorms(steps: readonly LayerStep[]): BatchNormSite[] {
     };
     return [site];
   });
-}
-
-/** Divides output channel j of the target's weight and bias by s[j]. */
-function divideOutputChannels(target: LayerKernelTarget, s: Float32Array): void {
-  tf.tidy(() => {
-    const shape = [target.shape[0], ...target.shape.slice(1).map(() => 1)];
-    target.setWeight(tf.div(target.weight(), tf.tensor(s, shape)));
-  });
-  const bias = target.bias;
-  if (bias) bias.write(bias.read().map((b, j) => b / s[j]));
 }
 
 /** The next target after step i through positive-homogeneous layers only, if it is a dense conv or Dense. */

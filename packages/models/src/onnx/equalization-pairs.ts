@@ -1,4 +1,5 @@
-import { type Mapping, tf } from '@lowbit/core-tensor';
+import type { Mapping } from '@lowbit/core-tensor';
+import { divideOutputChannels } from '../channel-scaling';
 import type { OnnxNode } from './graph';
 import type { OnnxTarget } from './onnx-target';
 import type { OnnxWeight } from './weights';
@@ -35,18 +36,6 @@ function nextLayer(
     if (!POSITIVE_HOMOGENEOUS.has(reader.node.opType) && !reader.bypassed) return undefined;
     value = reader.output;
   }
-}
-
-/** Divides output channel j of the target's weight and bias by s[j]. */
-export function divideOutputChannels(target: OnnxTarget, s: Float32Array): void {
-  const values = target.values;
-  const rowSize = values.length / target.shape[0];
-  const divided = values.map((v, i) => v / s[Math.floor(i / rowSize)]);
-  const weight = tf.tensor(divided, target.shape as number[]);
-  target.setWeight(weight);
-  weight.dispose();
-  const bias = target.currentBias;
-  if (bias) target.bias?.write(bias.map((b, j) => b / s[j]));
 }
 
 /**
