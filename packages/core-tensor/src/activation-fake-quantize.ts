@@ -1,6 +1,6 @@
 import { fakeQuantize } from './fake-quantize';
 import { reduceGroups } from './group-reduce';
-import { qparamsFromRange } from './qparams';
+import { disposeQParams, type QParams, qparamsFromRange } from './qparams';
 import type { QuantArgs } from './quant-args';
 import { type Tensor, tf } from './tf';
 
@@ -8,6 +8,13 @@ import { type Tensor, tf } from './tf';
 export interface ActivationQParams {
   scale: number;
   zeroPoint: number;
+}
+
+/** Per-tensor QParams as numbers; the tensors are disposed. */
+export function scalarQParams(qparams: QParams): ActivationQParams {
+  const result = { scale: qparams.scale.dataSync()[0], zeroPoint: qparams.zeroPoint.dataSync()[0] };
+  disposeQParams(qparams);
+  return result;
 }
 
 /** x fake-quantized with fixed per-tensor qparams. */

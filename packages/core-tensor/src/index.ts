@@ -2,6 +2,7 @@ export {
   type ActivationQParams,
   fakeQuantizePerTensor,
   fakeQuantizePerToken,
+  scalarQParams,
 } from './activation-fake-quantize';
 export {
   type ActivationQuantizer,

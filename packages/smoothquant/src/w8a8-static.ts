@@ -1,11 +1,11 @@
 import type { ActivationQParams, ActivationQuantizer, ActivationQuantPlan } from '@lowbit/core-tensor';
 import {
   type Block,
-  disposeQParams,
   LowbitError,
   type ModifierContext,
   type ModifierReport,
   type QuantArgsInput,
+  scalarQParams,
   type TargetReport,
 } from '@lowbit/core-tensor';
 import { calibrateInputs, createObserver, type Observer } from '@lowbit/observers';
@@ -23,9 +23,7 @@ export interface W8A8StaticOptions {
 
 /** The observer's final qparams as numbers; the observer is reset for the next block. */
 function takeQParams(observer: Observer): ActivationQParams {
-  const qparams = observer.compute();
-  const result = { scale: qparams.scale.dataSync()[0], zeroPoint: qparams.zeroPoint.dataSync()[0] };
-  disposeQParams(qparams);
+  const result = scalarQParams(observer.compute());
   observer.reset();
   return result;
 }

@@ -1,22 +1,14 @@
 import {
   type ActivationQParams,
   type Block,
-  disposeQParams,
   isLowbitError,
   LowbitError,
   type QuantTarget,
+  scalarQParams,
   type tf,
 } from '@lowbit/core-tensor';
 import { calibrateInputs, createObserver, type Observer } from '@lowbit/observers';
 import type { ResolvedSide } from './config';
-
-/** The observer's qparams as numbers. */
-function qparamsOf(observer: Observer): ActivationQParams {
-  const qparams = observer.compute();
-  const result = { scale: qparams.scale.dataSync()[0], zeroPoint: qparams.zeroPoint.dataSync()[0] };
-  disposeQParams(qparams);
-  return result;
-}
 
 /** Runs the calibration batches, turning an engine error (e.g. a shape mismatch) into BAD_TENSOR. */
 function observeInputs(block: Block, inputs: readonly tf.Tensor[], observers: Map<string, Observer>): void {
@@ -46,7 +38,7 @@ export function calibrateActivations(
   );
   try {
     observeInputs(block, inputs, observers);
-    return Object.fromEntries(targets.map((t) => [t.name, qparamsOf(observers.get(t.name)!)]));
+    return Object.fromEntries(targets.map((t) => [t.name, scalarQParams(observers.get(t.name)!.compute())]));
   } finally {
     for (const observer of observers.values()) observer.reset();
   }

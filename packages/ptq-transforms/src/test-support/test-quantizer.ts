@@ -11,6 +11,7 @@ import {
   QuantizedTensor,
   qparamsFromRange,
   quantArgs,
+  scalarQParams,
   tf,
 } from '@lowbit/core-tensor';
 
@@ -44,9 +45,9 @@ export function testQuantizer(
         });
       }
       for (const [name, [lo, hi]] of ranges) {
-        const qp = tf.tidy(() => qparamsFromRange(tf.scalar(lo), tf.scalar(hi), activationArgs));
-        qparams[name] = { scale: qp.scale.dataSync()[0], zeroPoint: qp.zeroPoint.dataSync()[0] };
-        tf.dispose([qp.scale, qp.zeroPoint]);
+        qparams[name] = scalarQParams(
+          tf.tidy(() => qparamsFromRange(tf.scalar(lo), tf.scalar(hi), activationArgs)),
+        );
       }
       for (const target of block.targets) {
         const w = tf.tidy(() => tf.reshape(target.weight(), [target.shape[0], -1]));
