@@ -11,11 +11,6 @@ export class OnnxWeight {
     readonly transposed: boolean,
   ) {}
 
-  /** The current weight in the ONNX layout, as a new tensor. */
-  onnxTensor(): tf.Tensor {
-    return tf.tidy(() => this.toOnnxLayout(this.target.weight()));
-  }
-
   /** A weight in the target's layout (e.g. a substituted one) in the ONNX layout (call inside tf.tidy). */
   toOnnxLayout(weight: tf.Tensor): tf.Tensor {
     return this.transposed ? tf.transpose(weight) : weight;
