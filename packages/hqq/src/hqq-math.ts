@@ -2,10 +2,13 @@
 // scale s fixed, minimise Σ|W − Ŵ(z)|^p over the real zero point z of every group by a
 // half-quadratic split W − Ŵ = W_e, alternating W_e = shrink_lp(W − Ŵ, β) and
 // z = mean_group(W_q − (W − W_e)/s), with β growing by κ each step. The reference writes 1/s as its
-// scale, so its (W − W_e)·scale is (W − W_e)/s here; its zero point is z unchanged.
+// scale, so its (W − W_e)·scale is (W − W_e)/s here; its zero point is z unchanged. The steps run
+// on plain arrays (proximal-sweep.ts); these functions take and return tensors.
 import { tf } from '@lowbit/core-tensor';
 import type { HqqConfig } from './config';
-import { groupMean, realOnly, realSum, type ZeroPointProblem } from './zero-point-problem';
+import type { GroupRows } from './group-rows';
+import { proximalSweep } from './proximal-sweep';
+import type { ZeroPointProblem } from './zero-point-problem';
 
 export type SolverOptions = Pick<HqqConfig, 'lpNorm' | 'beta' | 'kappa' | 'iterations' | 'earlyStop'>;
 
@@ -35,28 +38,20 @@ export function roundTrip(
   zero: tf.Tensor,
 ): { codes: tf.Tensor; reconstruction: tf.Tensor } {
   return tf.tidy(() => {
-    const codes = tf.clipByValue(tf.round(tf.add(problem.scaled, zero)), problem.codeMin, problem.codeMax);
+    const scaled = tf.div(problem.weight, problem.scale);
+    const codes = tf.clipByValue(tf.round(tf.add(scaled, zero)), problem.codeMin, problem.codeMax);
     return { codes, reconstruction: tf.mul(tf.sub(codes, zero), problem.scale) };
   });
 }
 
-/** Mean |W − Ŵ| over the real elements, as a scalar tensor. */
-function meanAbsErrorOf(problem: ZeroPointProblem, reconstruction: tf.Tensor): tf.Tensor {
-  return tf.div(realSum(problem, tf.abs(tf.sub(problem.weight, reconstruction))), problem.elements);
-}
-
 /** Mean |W − Ŵ| at zero point z: the error HQQ tracks for early stopping. */
 export function meanAbsError(problem: ZeroPointProblem, zero: tf.Tensor): number {
-  const error = tf.tidy(() => meanAbsErrorOf(problem, roundTrip(problem, zero).reconstruction));
-  const value = error.dataSync()[0];
-  error.dispose();
-  return value;
+  return proximalSweep(problem.rows, problem.toRows(zero)) / problem.elements;
 }
 
 /**
  * One proximal step from zero point z: W_e = shrink_lp(W − Ŵ(z), β), then the next zero point
- * mean_group(W_q − (W − W_e)/s), computed as mean(W_q) − mean(W/s) + mean(W_e)/s with the fixed
- * mean(W/s) precomputed. Also returns the mean |W − Ŵ(z)| of the step's start.
+ * mean_group(W_q − (W − W_e)/s). Also returns the mean |W − Ŵ(z)| of the step's start.
  */
 export function proximalStep(
   problem: ZeroPointProblem,
@@ -64,17 +59,39 @@ export function proximalStep(
   beta: number,
   p: number,
 ): { zero: tf.Tensor4D; error: number } {
-  const [next, error] = tf.tidy(() => {
-    const { codes, reconstruction } = roundTrip(problem, zero);
-    const residual = realOnly(problem, tf.sub(problem.weight, reconstruction));
-    const shrunk = shrinkLp(residual, beta, p);
-    const codeMean = tf.sub(groupMean(problem, codes), problem.scaledMean);
-    const next = tf.add(codeMean, tf.div(groupMean(problem, shrunk), problem.scale));
-    return [next, tf.div(tf.sum(tf.abs(residual)), problem.elements)];
-  });
-  const value = error.dataSync()[0];
-  error.dispose();
-  return { zero: next as tf.Tensor4D, error: value };
+  const next = new Float32Array(zero.size);
+  const error = proximalSweep(problem.rows, problem.toRows(zero), { beta, p, next }) / problem.elements;
+  return { zero: problem.fromRows(next), error };
+}
+
+type Solution = Omit<ZeroPointSolution, 'zero'> & { zero: Float32Array };
+
+/** optimizeZeroPoint on the solver's arrays: `start` in row order, left untouched. */
+function optimizeRows(
+  rows: GroupRows,
+  elements: number,
+  start: Float32Array,
+  options: SolverOptions,
+): Solution {
+  const best = new Float32Array(start.length);
+  let [current, next] = [Float32Array.from(start), new Float32Array(start.length)];
+  let [beta, bestError, errorBefore] = [options.beta, Number.POSITIVE_INFINITY, Number.NaN];
+  for (let step = 0; ; step++) {
+    const last = step === options.iterations;
+    const update = last ? undefined : { beta, p: options.lpNorm, next };
+    const error = proximalSweep(rows, current, update) / elements;
+    if (step === 0) errorBefore = error;
+    const improved = error < bestError;
+    if (improved) {
+      best.set(current);
+      bestError = error;
+    }
+    if (last || (!improved && options.earlyStop)) {
+      return { zero: best, errorBefore, errorAfter: bestError, iterations: step };
+    }
+    [current, next] = [next, current];
+    beta *= options.kappa;
+  }
 }
 
 /**
@@ -88,30 +105,6 @@ export function optimizeZeroPoint(
   start: tf.Tensor4D,
   options: SolverOptions,
 ): ZeroPointSolution {
-  let beta = options.beta;
-  let current = tf.clone(start);
-  let best = current;
-  let bestError = Number.POSITIVE_INFINITY;
-  let errorBefore = Number.NaN;
-  for (let step = 0; ; step++) {
-    const last = step === options.iterations;
-    const { zero: next, error } = last
-      ? { zero: undefined, error: meanAbsError(problem, current) }
-      : proximalStep(problem, current, beta, options.lpNorm);
-    if (step === 0) errorBefore = error;
-    const improved = error < bestError;
-    if (improved) {
-      if (best !== current) best.dispose();
-      best = current;
-      bestError = error;
-    } else {
-      current.dispose();
-    }
-    if (last || (!improved && options.earlyStop)) {
-      next?.dispose();
-      return { zero: best, errorBefore, errorAfter: bestError, iterations: step };
-    }
-    current = next!;
-    beta *= options.kappa;
-  }
+  const solution = optimizeRows(problem.rows, problem.elements, problem.toRows(start), options);
+  return { ...solution, zero: problem.fromRows(solution.zero) };
 }

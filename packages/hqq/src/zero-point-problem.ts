@@ -1,22 +1,19 @@
 import { codeRange, groupLayout, type QuantArgs, tf } from '@lowbit/core-tensor';
+import { fromRowOrder, type GroupRows, groupRows, toRowOrder } from './group-rows';
 
 /**
- * The fixed parts of HQQ's zero-point problem for one weight, in the grouped layout
- * [outer, groups, size, inner] of its group granularity: a ragged last group is padded with zeros
- * that a mask keeps out of every sum. Parameters live in [outer, groups, 1, inner] and broadcast
- * over each group.
+ * The fixed parts of HQQ's zero-point problem for one weight. The solver runs on `rows`, plain
+ * arrays; the tensors show the weight in the grouped layout [outer, groups, size, inner] of its
+ * group granularity, a ragged last group padded with zeros that `mask` marks. Parameters live in
+ * [outer, groups, 1, inner] and broadcast over each group.
  */
 export interface ZeroPointProblem {
   readonly weight: tf.Tensor4D;
-  /** W / s, computed once: HQQ keeps the scale fixed. */
-  readonly scaled: tf.Tensor4D;
-  /** The group means of W / s, as [outer, groups, 1, inner]. */
-  readonly scaledMean: tf.Tensor4D;
   readonly scale: tf.Tensor4D;
-  /** 1 on real elements, 0 on padding; absent when every group is whole. */
+  /** 1 on real elements, 0 on padding, as [1, groups, size, 1]; absent when every group is whole. */
   readonly mask?: tf.Tensor4D;
-  /** Real elements per group: one number, or [1, groups, 1, 1] when the last group is ragged. */
-  readonly counts: number | tf.Tensor4D;
+  /** W / s and s in row order, what the solver reads. */
+  readonly rows: GroupRows;
   /** Real elements of the weight. */
   readonly elements: number;
   readonly codeMin: number;
@@ -25,17 +22,16 @@ export interface ZeroPointProblem {
   grouped(params: tf.Tensor): tf.Tensor4D;
   /** [outer, groups, 1, inner] → the granularity's paramShape. */
   ungrouped(params: tf.Tensor): tf.Tensor;
+  /** Grouped parameters → the solver's row order. */
+  toRows(params: tf.Tensor): Float32Array;
+  /** The solver's row order → grouped parameters. */
+  fromRows(params: Float32Array): tf.Tensor4D;
 }
 
 /** 1 where position j of group g is inside the axis (g·size + j < length), as [1, groups, size, 1]. */
 function raggedMask(groups: number, size: number, length: number): tf.Tensor4D {
   const values = Float32Array.from({ length: groups * size }, (_, i) => (i < length ? 1 : 0));
   return tf.tensor4d(values, [1, groups, size, 1]);
-}
-
-function raggedCounts(groups: number, size: number, length: number): tf.Tensor4D {
-  const counts = Float32Array.from({ length: groups }, (_, g) => Math.min(size, length - g * size));
-  return tf.tensor4d(counts, [1, groups, 1, 1]);
 }
 
 /**
@@ -50,7 +46,8 @@ export function createZeroPointProblem(
   const layout = groupLayout(weight.shape, args.granularity);
   const { outer, groups, groupSize, inner, length, paramShape } = layout;
   const missing = groups * groupSize - length;
-  const grouped = (params: tf.Tensor) => tf.reshape(params, [outer, groups, 1, inner]) as tf.Tensor4D;
+  const groupedShape = [outer, groups, 1, inner] as const;
+  const grouped = (params: tf.Tensor) => tf.reshape(params, [...groupedShape]) as tf.Tensor4D;
   const padded = tf.tidy(() => {
     const w3 = tf.reshape(weight, [outer, length, inner]);
     const whole =
@@ -63,48 +60,22 @@ export function createZeroPointProblem(
           ]);
     return tf.reshape(whole, [outer, groups, groupSize, inner]) as tf.Tensor4D;
   });
-  const groupedScale = tf.tidy(() => grouped(scale));
-  const { min, max } = codeRange(args);
-  const problem = {
+  const codes = codeRange(args);
+  return {
     weight: padded,
-    scaled: tf.div(padded, groupedScale) as tf.Tensor4D,
-    scale: groupedScale,
+    scale: grouped(scale),
     mask: missing === 0 ? undefined : raggedMask(groups, groupSize, length),
-    counts: missing === 0 ? groupSize : raggedCounts(groups, groupSize, length),
+    rows: groupRows(weight.dataSync(), scale.dataSync(), layout, codes),
     elements: weight.size,
-    codeMin: min,
-    codeMax: max,
+    codeMin: codes.min,
+    codeMax: codes.max,
     grouped,
     ungrouped: (params: tf.Tensor) => tf.reshape(params, paramShape),
+    toRows: (params: tf.Tensor) => toRowOrder(params.dataSync(), layout),
+    fromRows: (params: Float32Array) => tf.tensor4d(fromRowOrder(params, layout), [...groupedShape]),
   };
-  return { ...problem, scaledMean: groupMean(problem, problem.scaled) };
 }
 
 export function disposeZeroPointProblem(problem: ZeroPointProblem): void {
-  const { weight, scaled, scaledMean, scale, mask, counts } = problem;
-  tf.dispose([
-    weight,
-    scaled,
-    scaledMean,
-    scale,
-    ...(mask ? [mask] : []),
-    ...(typeof counts === 'number' ? [] : [counts]),
-  ]);
-}
-
-type Padding = Pick<ZeroPointProblem, 'mask' | 'counts'>;
-
-/** x with the padding zeroed (x itself when groups are whole). */
-export function realOnly(problem: Padding, x: tf.Tensor): tf.Tensor {
-  return problem.mask ? tf.mul(x, problem.mask) : x;
-}
-
-/** Mean of x over the real elements of each group, as [outer, groups, 1, inner]. */
-export function groupMean(problem: Padding, x: tf.Tensor): tf.Tensor4D {
-  return tf.tidy(() => tf.div(tf.sum(realOnly(problem, x), 2, true), problem.counts) as tf.Tensor4D);
-}
-
-/** Sum of x over every real element, as a scalar tensor. */
-export function realSum(problem: Padding, x: tf.Tensor): tf.Tensor {
-  return tf.tidy(() => tf.sum(realOnly(problem, x)));
+  tf.dispose([problem.weight, problem.scale, ...(problem.mask ? [problem.mask] : [])]);
 }
