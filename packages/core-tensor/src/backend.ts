@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { type EngineInfo, type EngineOptions, initEngine } from './engine/select-engine';
 import { LowbitError } from './errors';
 import { tf } from './tf';
 import { registerMissingWasmKernels } from './wasm-kernels';
@@ -12,9 +13,11 @@ export interface BackendInfo {
   name: BackendName;
   /** Why it was chosen, e.g. `LOWBIT_BACKEND=cpu` or `auto: tfjs-node-gpu not installed`. */
   reason: string;
+  /** The dense engine chosen for gradient-free compute (see {@link initEngine}). */
+  engine: EngineInfo;
 }
 
-export interface InitBackendOptions {
+export interface InitBackendOptions extends EngineOptions {
   /** Force one backend; otherwise `LOWBIT_BACKEND`, otherwise the first that loads. */
   backend?: BackendName | 'auto';
 }
@@ -61,6 +64,8 @@ function parseBackend(value: string, source: string): BackendName | 'auto' {
  * Selects the fastest available tfjs backend: tfjs-node-gpu, then tfjs-node, then wasm,
  * then cpu. `options.backend` or the `LOWBIT_BACKEND` environment variable overrides it.
  * Gradients are registered by the tfjs import itself, so training works on every backend.
+ * Then chooses the dense engine (`options.engine`, `LOWBIT_ENGINE`; `options.threads`,
+ * `LOWBIT_THREADS`): onnxruntime-node where it loads, tfjs on native TensorFlow or as the fallback.
  */
 export async function initBackend(options: InitBackendOptions = {}): Promise<BackendInfo> {
   const env = process.env.LOWBIT_BACKEND;
@@ -78,13 +83,18 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
       );
     }
     const reason = options.backend ? 'requested' : `LOWBIT_BACKEND=${env}`;
-    return { name: requested, reason };
+    return {
+      name: requested,
+      reason,
+      engine: initEngine(options, requested, requested === 'tensorflow-gpu'),
+    };
   }
   const skipped: string[] = [];
   for (const name of AUTO_ORDER) {
     const failure = await tryBackend(name);
     if (!failure) {
-      return { name, reason: skipped.length ? `auto: ${skipped.join('; ')}` : 'auto' };
+      const reason = skipped.length ? `auto: ${skipped.join('; ')}` : 'auto';
+      return { name, reason, engine: initEngine(options, name, name === 'tensorflow-gpu') };
     }
     skipped.push(failure);
   }

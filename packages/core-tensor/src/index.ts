@@ -30,6 +30,7 @@ export {
 } from './backend';
 export { type ClipSearchOptions, groupQuantError, searchClipQParams } from './clip-search';
 export { dataPath, dataRoot, testDataPath } from './data-path';
+export * from './engine';
 export { isLowbitError, LowbitError, type LowbitErrorCode } from './errors';
 export { fakeQuantize, type LsqOptions, lsqFakeQuantize } from './fake-quantize';
 export { fromFloat16Array, fromFloat16Bits, toFloat16Array, toFloat16Bits } from './fp16';
@@ -50,6 +51,7 @@ export {
   type BiasAccess,
   type Block,
   type CaptureFn,
+  captureInputs,
   type ForwardOptions,
   forwardModel,
   type Mapping,
@@ -57,6 +59,8 @@ export {
   type ParameterRole,
   type QuantModel,
   type QuantTarget,
+  type StagedForward,
+  stagedForward,
   type TargetKind,
 } from './model';
 export type { Modifier, ModifierContext, ModifierReport, Recipe, TargetReport } from './modifier';

@@ -1,5 +1,5 @@
 import type { QuantizedTensor } from './quantized-tensor';
-import type { tf } from './tf';
+import { tf } from './tf';
 
 export type TargetKind = 'linear' | 'conv2d' | 'depthwise' | 'embedding';
 
@@ -108,6 +108,11 @@ export interface Block {
    * `options` substitute parameters and switch normalization layers to training mode.
    */
   forward(x: tf.Tensor, capture?: CaptureFn, options?: ForwardOptions): tf.Tensor;
+  /**
+   * Optional: the forward pass as a {@link StagedForward} that pauses at target inputs, so
+   * calibration computes each part of the block once (see {@link stagedForward}).
+   */
+  forwardInStages?(x: tf.Tensor): StagedForward;
   /** Batch normalizations that directly follow a target (absent or empty: none), in execution order. */
   readonly batchNorms?: readonly BatchNormSite[];
   /**
@@ -133,6 +138,78 @@ export interface QuantModel {
 
 export function allTargets(model: QuantModel): QuantTarget[] {
   return [...model.blocks.flatMap((b) => b.targets), ...model.outerTargets];
+}
+
+/**
+ * A block's forward pass on one input that pauses where target inputs are captured. Each stage
+ * computes with the block's weights as they are when it runs, so a technique can quantize the
+ * targets whose inputs it just saw and then let the pass go on (GPTQ's true-sequential).
+ */
+export interface StagedForward {
+  /**
+   * Computes on from where the pass paused until every one of `targets` has shown its input to
+   * `capture` (which may replace it, as in forward); other target inputs reached on the way are
+   * shown too. Targets the pass already went beyond count as shown.
+   */
+  advance(targets: ReadonlySet<string>, capture: CaptureFn): void;
+  /** Computes the rest of the pass and returns the block's output; the pass is then disposed. */
+  finish(): tf.Tensor;
+  /** Frees what the pass keeps between stages. */
+  dispose(): void;
+}
+
+/**
+ * Recomputes from the input at each step: the staged pass of a block without forwardInStages.
+ * A requested target is shown once; inputs reached beyond the requested ones are shown but left
+ * for a later advance to show again, computed with the weights as they are then.
+ */
+class RecomputedForward implements StagedForward {
+  private readonly shown = new Set<string>();
+
+  constructor(
+    private readonly block: Block,
+    private readonly x: tf.Tensor,
+  ) {}
+
+  advance(targets: ReadonlySet<string>, capture: CaptureFn): void {
+    if ([...targets].every((t) => this.shown.has(t))) return;
+    tf.tidy(() => {
+      this.block.forward(this.x, (target, input) => {
+        if (this.shown.has(target)) return undefined;
+        if (targets.has(target)) this.shown.add(target);
+        return capture(target, input);
+      });
+    });
+  }
+
+  finish(): tf.Tensor {
+    return this.block.forward(this.x);
+  }
+
+  dispose(): void {}
+}
+
+/** The block's staged forward pass on x (x stays the caller's). */
+export function stagedForward(block: Block, x: tf.Tensor): StagedForward {
+  return block.forwardInStages?.(x) ?? new RecomputedForward(block, x);
+}
+
+/**
+ * Shows the inputs of `targets` to `capture` for one calibration batch, computing no more of the
+ * block than they need where the block runs in stages.
+ */
+export function captureInputs(
+  block: Block,
+  x: tf.Tensor,
+  targets: ReadonlySet<string>,
+  capture: CaptureFn,
+): void {
+  const pass = stagedForward(block, x);
+  try {
+    pass.advance(targets, capture);
+  } finally {
+    pass.dispose();
+  }
 }
 
 /** The full forward pass: head(blocks(embed(batch))). Intermediate tensors are released. */

@@ -23,6 +23,8 @@ export interface ModifierContext {
   blockIndex: number;
   /** The block's calibration inputs, one per batch (empty when no modifier needs calibration). */
   inputs: readonly tf.Tensor[];
+  /** Whether the pipeline will feed this block's outputs to a next block (absent: no). */
+  needsOutputs?: boolean;
   onProgress?: ProgressCallback;
 }
 
@@ -37,7 +39,12 @@ export interface Modifier {
   readonly needsCalibration: boolean;
   initialize?(model: QuantModel): void;
   observe?(block: Block, target: string, input: tf.Tensor): void;
-  applyBlock(block: Block, context: ModifierContext): void;
+  /**
+   * Acts on the block. May return the block's outputs for `context.inputs`, computed with the
+   * weights it leaves (the caller then owns them): the pipeline uses them as the next block's
+   * inputs instead of running the block again, when no later modifier acts on the block.
+   */
+  applyBlock(block: Block, context: ModifierContext): readonly tf.Tensor[] | undefined | void;
   /** Handles targets outside the blocks if configured, releases state and reports. */
   finalize(model: QuantModel): ModifierReport;
 }

@@ -3,7 +3,7 @@ import { ArrayTarget } from './array-target';
 import { initBackend } from './backend';
 import { perChannel } from './granularity';
 import type { Block, QuantModel } from './model';
-import { forwardModel } from './model';
+import { captureInputs, forwardModel, stagedForward } from './model';
 import type { Modifier } from './modifier';
 import { runRecipe } from './pipeline';
 import { quantArgs } from './quant-args';
@@ -112,11 +112,66 @@ describe.each(TEST_BACKENDS)('sequential pipeline on %s', (backend) => {
     const named = (name: string): Modifier => ({
       name,
       needsCalibration: false,
-      applyBlock: (block) => order.push(`${name}:${block.name}`),
+      applyBlock: (block) => {
+        order.push(`${name}:${block.name}`);
+      },
       finalize: () => ({ modifier: name, config: {}, targets: [], seconds: 0 }),
     });
     const reports = runRecipe(model, [named('a'), named('b')]);
     expect(order).toEqual(['a:b0', 'b:b0', 'a:b1', 'b:b1']);
     expect(reports.map((r) => r.modifier)).toEqual(['a', 'b']);
+  });
+
+  it('feeds the next block the outputs the last modifier returns, and recomputes after a later modifier', () => {
+    const batch = tf.tensor2d([[1, 2]]);
+    const before = tf.memory().numTensors;
+    const seen: string[] = [];
+    const recorder: Modifier = {
+      name: 'record',
+      needsCalibration: true,
+      observe: (_b, target, input) => {
+        seen.push(`${target}=${Array.from(input.dataSync())}`);
+      },
+      applyBlock: () => undefined,
+      finalize: () => ({ modifier: 'record', config: {}, targets: [], seconds: 0 }),
+    };
+    // Returns made-up outputs [[7, 7]]: the next block must see them, not its recomputed input.
+    const supplier: Modifier = {
+      name: 'supply',
+      needsCalibration: true,
+      applyBlock: (_block, context) =>
+        context.needsOutputs ? context.inputs.map(() => tf.tensor2d([[7, 7]])) : undefined,
+      finalize: () => ({ modifier: 'supply', config: {}, targets: [], seconds: 0 }),
+    };
+    runRecipe(toyModel(), [recorder, supplier], { calibration: [batch] });
+    expect(seen).toEqual(['b0.w=1,2', 'b1.w=7,7']);
+    seen.length = 0;
+    runRecipe(toyModel(), [supplier, recorder], { calibration: [batch] });
+    expect(seen).toEqual(['b0.w=1,2', 'b1.w=1.2999999523162842,2']);
+    expect(tf.memory().numTensors).toBe(before);
+    batch.dispose();
+  });
+
+  it('runs a block without stages as a recomputed staged pass that shows each input once', () => {
+    const [block] = toyModel().blocks;
+    const x = tf.tensor2d([[1, 2]]);
+    const before = tf.memory().numTensors;
+    const shown: string[] = [];
+    const pass = stagedForward(block, x);
+    pass.advance(new Set(['b0.w']), (name) => {
+      shown.push(name);
+    });
+    pass.advance(new Set(['b0.w']), (name) => {
+      shown.push(name);
+    });
+    const out = pass.finish();
+    expect(Array.from(out.dataSync()).map((v) => Math.round(v * 10) / 10)).toEqual([1.3, 2]);
+    out.dispose();
+    captureInputs(block, x, new Set(['b0.w']), (name) => {
+      shown.push(name);
+    });
+    expect(shown).toEqual(['b0.w', 'b0.w']);
+    expect(tf.memory().numTensors).toBe(before);
+    x.dispose();
   });
 });

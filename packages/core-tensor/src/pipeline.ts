@@ -1,4 +1,4 @@
-import type { Block, QuantModel } from './model';
+import { type Block, captureInputs, type QuantModel } from './model';
 import type { Modifier, ModifierReport, Recipe } from './modifier';
 import type { ProgressOptions } from './progress';
 import { tf } from './tf';
@@ -8,13 +8,15 @@ export interface PipelineOptions extends ProgressOptions {
   calibration?: readonly tf.Tensor[];
 }
 
-/** Runs every calibration batch through the block, showing each target input to `modifier.observe`. */
+/**
+ * Runs every calibration batch through the block, as far as its last target input, showing each
+ * target input to `modifier.observe`.
+ */
 function observeBlock(block: Block, activations: readonly tf.Tensor[], modifier: Modifier): void {
+  const targets = new Set(block.targets.map((t) => t.name));
   for (const x of activations) {
-    tf.tidy(() => {
-      block.forward(x, (target, input) => {
-        modifier.observe!(block, target, input);
-      });
+    captureInputs(block, x, targets, (target, input) => {
+      modifier.observe!(block, target, input);
     });
   }
 }
@@ -28,8 +30,9 @@ function mapBatches(batches: tf.Tensor[], f: (x: tf.Tensor) => tf.Tensor): tf.Te
 /**
  * The sequential pipeline: for each block, every modifier of the recipe observes the block's
  * calibration inputs (captured with the weights as modified so far) and then acts on the block;
- * the block's outputs, computed with its quantized weights, become the next block's inputs.
- * Only one block's activations are alive at a time.
+ * the block's outputs, computed with its quantized weights (by the last modifier, when it returns
+ * them, else by the pipeline), become the next block's inputs. Only one block's activations are
+ * alive at a time.
  */
 export function runRecipe(
   model: QuantModel,
@@ -42,12 +45,22 @@ export function runRecipe(
   let activations = observes ? calibration.map((batch) => tf.tidy(() => model.embed(batch))) : [];
   try {
     model.blocks.forEach((block, blockIndex) => {
+      const needsOutputs = observes && blockIndex < model.blocks.length - 1;
+      let outputs: readonly tf.Tensor[] | undefined;
       for (const modifier of recipe) {
         if (modifier.needsCalibration && modifier.observe) observeBlock(block, activations, modifier);
-        modifier.applyBlock(block, { model, blockIndex, inputs: activations, onProgress });
+        tf.dispose(outputs as tf.Tensor[] | undefined); // a later modifier may have changed the weights
+        outputs =
+          modifier.applyBlock(block, { model, blockIndex, inputs: activations, needsOutputs, onProgress }) ??
+          undefined;
       }
-      if (observes && blockIndex < model.blocks.length - 1)
-        activations = mapBatches(activations, (x) => block.forward(x));
+      if (needsOutputs && outputs) {
+        tf.dispose(activations);
+        activations = outputs.slice();
+      } else {
+        tf.dispose(outputs as tf.Tensor[] | undefined);
+        if (needsOutputs) activations = mapBatches(activations, (x) => block.forward(x));
+      }
       onProgress?.({ stage: 'blocks', done: blockIndex + 1, total: model.blocks.length, note: block.name });
     });
   } finally {

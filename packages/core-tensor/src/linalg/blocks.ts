@@ -1,12 +1,13 @@
 // Splitting tensors into 2×2 blocks and joining them back; moving small blocks to and from JS.
+import { denseMatMul } from '../engine/tensor-ops';
 import { tf } from '../tf';
 
 /**
- * a·b. Never pass tf.matMul's transpose flags: on wasm they made a 2048² product 9-35× slower
- * than an explicit tf.transpose followed by a plain product.
+ * a·b on the dense engine. Never pass tf.matMul's transpose flags: on wasm they made a 2048²
+ * product 9-35× slower than an explicit tf.transpose followed by a plain product.
  */
 export function matMul(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
-  return tf.matMul(a, b);
+  return denseMatMul(a, b) as tf.Tensor2D;
 }
 
 /** Size of the leading block: about half of n, rounded to a multiple of blockSize. */
