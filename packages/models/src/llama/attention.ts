@@ -1,19 +1,19 @@
-import { tf } from '@lowbit/core-tensor';
+import { denseAttention, tf } from '@lowbit/core-tensor';
 
 /** Added to scores of future positions; exp underflows to 0 without the NaNs −Infinity risks. */
 const MASKED = -1e9;
 
 /** [groups·T, T]: row r is query position r mod T, which may see key positions ≤ it. */
-function causalMask(groups: number, t: number): tf.Tensor2D {
+function causalMask(groups: number, t: number): Float32Array {
   const mask = new Float32Array(groups * t * t);
   for (let r = 0; r < groups * t; r++) mask.fill(MASKED, r * t + (r % t) + 1, (r + 1) * t);
-  return tf.tensor2d(mask, [groups * t, t]);
+  return mask;
 }
 
 /**
  * Causal grouped-query attention: q [B, T, H, S], k and v [B, T, KV, S] → [B, T, H·S], with
- * softmax(q·kᵀ / √S + causal mask) · v per head. Query head h reads key/value head ⌊h / G⌋
- * (G = H / KV, as llama2.c): the G heads of a group are stacked as G·T query rows of one matmul.
+ * softmax(q·kᵀ / √S + causal mask) · v per head on the dense engine. Query head h reads key/value
+ * head ⌊h / G⌋ (G = H / KV, as llama2.c): the G heads of a group are stacked as G·T query rows.
  */
 export function causalAttention(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor): tf.Tensor {
   return tf.tidy(() => {
@@ -29,9 +29,8 @@ export function causalAttention(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor): tf.Te
     ]);
     const keys = tf.transpose(k, [0, 2, 1, 3]);
     const values = tf.transpose(v, [0, 2, 1, 3]);
-    const scores = tf.mul(tf.matMul(queries, keys, false, true), 1 / Math.sqrt(size));
-    const weights = tf.softmax(tf.add(scores, causalMask(groups, t)));
-    const out = tf.reshape(tf.matMul(weights, values), [b, kv, groups, t, size]);
+    const attended = denseAttention(queries, keys, values, causalMask(groups, t), 1 / Math.sqrt(size));
+    const out = tf.reshape(attended, [b, kv, groups, t, size]);
     return tf.reshape(tf.transpose(out, [0, 3, 1, 2, 4]), [b, t, h * size]);
   });
 }

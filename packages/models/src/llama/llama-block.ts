@@ -1,9 +1,19 @@
-import { ArrayTarget, type Block, type CaptureFn, LowbitError, type Mapping, tf } from '@lowbit/core-tensor';
+import {
+  ArrayTarget,
+  type Block,
+  type CaptureFn,
+  LowbitError,
+  type Mapping,
+  type StagedForward,
+  tf,
+} from '@lowbit/core-tensor';
 import { causalAttention } from './attention';
 import { headSize, type LlamaConfig } from './config';
+import { type LayerStageOps, LlamaLayerPass } from './layer-pass';
 import { linearMapping, normMapping } from './mappings';
-import { linear, rmsNorm, silu } from './ops';
+import { linear, rmsNorm } from './ops';
 import { applyRope, type RopeTables } from './rope';
+import type { WeightWindow } from './weight-window';
 import {
   LINEAR_NAMES,
   type LinearName,
@@ -35,6 +45,7 @@ export class LlamaBlock implements Block {
     readonly index: number,
     weights: LlamaLayerWeights,
     private readonly rope: RopeTables,
+    private readonly window: WeightWindow,
   ) {
     this.name = `layers.${index}`;
     this.norms = { attentionNorm: weights.attentionNorm, ffnNorm: weights.ffnNorm };
@@ -73,11 +84,15 @@ export class LlamaBlock implements Block {
   }
 
   forward(x: tf.Tensor, capture?: CaptureFn): tf.Tensor {
+    const pass = this.forwardInStages(x);
+    if (capture) pass.advance(new Set(this.targets.map((t) => t.name)), capture);
+    return pass.finish();
+  }
+
+  /** The layer's pass, pausing at the inputs of each sequential group (q/k/v, o, gate/up, down). */
+  forwardInStages(x: tf.Tensor): StagedForward {
     this.assertInput(x);
-    return tf.tidy(() => {
-      const afterAttention = tf.add(x, this.attention(x, capture));
-      return tf.add(afterAttention, this.feedForward(afterAttention, capture));
-    });
+    return new LlamaLayerPass(this.stageOps(), x);
   }
 
   private assertInput(x: tf.Tensor): void {
@@ -91,27 +106,27 @@ export class LlamaBlock implements Block {
     }
   }
 
-  /** Runs linear `name` on `input`, which `capture` sees first and may replace. */
-  private apply(name: LinearName, input: tf.Tensor, capture?: CaptureFn): tf.Tensor {
-    const target = this.linears[name];
-    return linear(capture?.(target.name, input) ?? input, target.weight());
-  }
-
-  private attention(x: tf.Tensor, capture?: CaptureFn): tf.Tensor {
+  private stageOps(): LayerStageOps {
     const { nHeads, nKvHeads, normEps } = this.config;
-    const [b, t] = x.shape;
     const size = headSize(this.config);
-    const normed = rmsNorm(x, this.norms.attentionNorm, normEps);
-    const q = applyRope(tf.reshape(this.apply('wq', normed, capture), [b, t, nHeads, size]), this.rope);
-    const k = applyRope(tf.reshape(this.apply('wk', normed, capture), [b, t, nKvHeads, size]), this.rope);
-    const v = tf.reshape(this.apply('wv', normed, capture), [b, t, nKvHeads, size]);
-    return this.apply('wo', causalAttention(q, k, v), capture);
-  }
-
-  private feedForward(x: tf.Tensor, capture?: CaptureFn): tf.Tensor {
-    const normed = rmsNorm(x, this.norms.ffnNorm, this.config.normEps);
-    const gate = silu(this.apply('w1', normed, capture));
-    const up = this.apply('w3', normed, capture);
-    return this.apply('w2', tf.mul(gate, up), capture);
+    const run = (name: LinearName, input: tf.Tensor) =>
+      linear(input, this.window.weight(this, this.linears[name]));
+    return {
+      names: Object.fromEntries(LINEAR_NAMES.map((n) => [n, this.linears[n].name])) as Record<
+        LinearName,
+        string
+      >,
+      attentionNorm: (x) => rmsNorm(x, this.norms.attentionNorm, normEps),
+      attention: (inputs) => {
+        const [b, t] = inputs.wq.shape;
+        const heads = (name: 'wq' | 'wk' | 'wv', count: number) =>
+          tf.reshape(run(name, inputs[name]), [b, t, count, size]);
+        const q = applyRope(heads('wq', nHeads), this.rope);
+        const k = applyRope(heads('wk', nKvHeads), this.rope);
+        return causalAttention(q, k, heads('wv', nKvHeads));
+      },
+      ffnNorm: (x) => rmsNorm(x, this.norms.ffnNorm, normEps),
+      linear: run,
+    };
   }
 }

@@ -3,6 +3,7 @@ import { configProblem, headSize, type LlamaConfig } from './config';
 import { LlamaBlock } from './llama-block';
 import { linear, rmsNorm } from './ops';
 import { ropeTables } from './rope';
+import { WeightWindow } from './weight-window';
 import { type LlamaWeights, weightProblem } from './weights';
 
 /**
@@ -20,6 +21,8 @@ export class LlamaModel implements QuantModel {
   readonly classifier: ArrayTarget;
   /** The final RMSNorm weight (shared: do not mutate), readable without dequantizing anything. */
   readonly finalNorm: Float32Array;
+  /** One block's (or the head's) dequantized weights at a time. */
+  private readonly window = new WeightWindow();
 
   constructor(
     readonly name: string,
@@ -30,7 +33,7 @@ export class LlamaModel implements QuantModel {
     if (problem) throw new LowbitError('BAD_ARGS', `Llama model "${name}": ${problem}.`);
     const { vocabSize, dim } = config;
     const rope = ropeTables(config.seqLen, headSize(config), config.ropeTheta);
-    this.blocks = weights.layers.map((layer, i) => new LlamaBlock(config, i, layer, rope));
+    this.blocks = weights.layers.map((layer, i) => new LlamaBlock(config, i, layer, rope, this.window));
     this.embedding = new ArrayTarget('tok_embeddings', 'embedding', [vocabSize, dim], weights.tokenEmbedding);
     this.classifier = weights.classifier
       ? new ArrayTarget('output', 'linear', [vocabSize, dim], weights.classifier)
@@ -67,7 +70,9 @@ export class LlamaModel implements QuantModel {
 
   /** The last block's output [B, T, dim] → logits [B, T, vocab]. */
   head(x: tf.Tensor): tf.Tensor {
-    return tf.tidy(() => linear(rmsNorm(x, this.finalNorm, this.config.normEps), this.classifier.weight()));
+    return tf.tidy(() =>
+      linear(rmsNorm(x, this.finalNorm, this.config.normEps), this.window.weight(this, this.classifier)),
+    );
   }
 
   /**

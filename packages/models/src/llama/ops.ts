@@ -1,4 +1,4 @@
-import { tf } from '@lowbit/core-tensor';
+import { type DenseWeight, denseLinear, tf } from '@lowbit/core-tensor';
 
 /** RMSNorm over the last axis: x / sqrt(mean(x²) + eps) * weight. */
 export function rmsNorm(x: tf.Tensor, weight: Float32Array, eps: number): tf.Tensor {
@@ -8,16 +8,9 @@ export function rmsNorm(x: tf.Tensor, weight: Float32Array, eps: number): tf.Ten
   });
 }
 
-/**
- * x [..., in] times wᵀ for w [out, in] → [..., out], as (w · xᵀ)ᵀ: wasm's matMul is ~10× slower
- * with a transpose flag than transposing the (smaller) activations explicitly.
- */
-export function linear(x: tf.Tensor, w: tf.Tensor): tf.Tensor {
-  return tf.tidy(() => {
-    const [out, inputs] = w.shape as number[];
-    const columns = tf.transpose(tf.reshape(x, [-1, inputs]));
-    return tf.reshape(tf.transpose(tf.matMul(w, columns)), [...x.shape.slice(0, -1), out]);
-  });
+/** x [..., in] times wᵀ for w [out, in] → [..., out], on the dense engine. */
+export function linear(x: tf.Tensor, w: DenseWeight | tf.Tensor): tf.Tensor {
+  return denseLinear(x, w);
 }
 
 /** SiLU: x · sigmoid(x). */
