@@ -1,7 +1,7 @@
 // GPTQ's column loop (Frantar et al. 2022, Algorithm 1): quantize one column at a time, spread its
 // error over the columns not yet quantized through the rows of Hinv, in blocks with lazy updates.
-import { tf } from '@lowbit/core-tensor';
-import type { ParamTable } from './param-table';
+import { denseEngine } from '@lowbit/core-tensor';
+import { columnSlice, type ParamTable } from './param-table';
 
 export interface ColumnJob {
   /** The weight [rows, columns] in processing order; the lazy batch updates change it in place. */
@@ -39,9 +39,48 @@ function codeOf(x: number, scale: number, zero: number, range: ColumnJob['range'
   return Math.min(range.max, Math.max(range.min, code));
 }
 
+/** Columns quantized one at a time before their errors update the rest of their block as one product. */
+const INNER_BLOCK = 16;
+
+/** Hinv[rowStart:rowEnd, colStart:colEnd] as a dense panel. */
+function hinvPanel(
+  job: ColumnJob,
+  rowStart: number,
+  rowEnd: number,
+  colStart: number,
+  colEnd: number,
+): Float32Array {
+  const width = colEnd - colStart;
+  const panel = new Float32Array((rowEnd - rowStart) * width);
+  for (let i = rowStart; i < rowEnd; i++) {
+    const row = i * job.columns;
+    panel.set(job.hinv.subarray(row + colStart, row + colEnd), (i - rowStart) * width);
+  }
+  return panel;
+}
+
+/** M[:, offset:] −= E · P on the dense engine, for M [rows, columns], E [rows, k], P [k, columns − offset]. */
+function subtractProduct(
+  m: Float32Array,
+  columns: number,
+  offset: number,
+  e: Float32Array,
+  p: Float32Array,
+  rows: number,
+  k: number,
+): void {
+  const rest = columns - offset;
+  const product = denseEngine().matMul(e, p, { m: rows, k, n: rest });
+  for (let r = 0; r < rows; r++) {
+    const row = r * columns + offset;
+    for (let j = 0; j < rest; j++) m[row + j] -= product[r * rest + j];
+  }
+}
+
 /**
- * Quantizes columns [start, end) row by row: each quantized column's scaled error
- * err = (w − q) / Hinv[c, c] updates the block's later columns by −err · Hinv[c, later].
+ * Quantizes columns [start, end) of one block: each quantized column's scaled error
+ * err = (w − q) / Hinv[c, c] updates the block's later columns by −err · Hinv[c, later], one
+ * column at a time inside runs of INNER_BLOCK columns and as one product after each run.
  * Writes the codes and the block's errors [rows, end − start]; returns Σ err².
  */
 function quantizeBlock(
@@ -53,45 +92,40 @@ function quantizeBlock(
 ): number {
   const { w, hinv, rows, columns, table, range } = job;
   const width = end - start;
-  const segment = new Float32Array(width);
+  const segment = columnSlice(w, rows, columns, start, end);
   let squaredErrors = 0;
-  for (let r = 0; r < rows; r++) {
-    segment.set(w.subarray(r * columns + start, r * columns + end));
-    for (let i = 0; i < width; i++) {
-      const c = start + i;
-      const param = r * table.groups + table.groupOf[c];
-      const [scale, zero] = [table.scale[param], table.zero[param]];
-      const code = codeOf(segment[i], scale, zero, range);
-      const error = (segment[i] - Math.fround((code - zero) * scale)) / hinv[c * columns + c];
-      codes[r * columns + c] = code;
-      errors[r * width + i] = error;
-      squaredErrors += error * error;
-      const hinvRow = c * columns + start;
-      for (let j = i + 1; j < width; j++) segment[j] -= error * hinv[hinvRow + j];
+  for (let inner = 0; inner < width; inner += INNER_BLOCK) {
+    const innerEnd = Math.min(inner + INNER_BLOCK, width);
+    for (let r = 0; r < rows; r++) {
+      const base = r * width;
+      for (let i = inner; i < innerEnd; i++) {
+        const c = start + i;
+        const param = r * table.groups + table.groupOf[c];
+        const scale = table.scale[param];
+        const zero = table.zero[param];
+        const value = segment[base + i];
+        const code = codeOf(value, scale, zero, range);
+        const error = (value - Math.fround((code - zero) * scale)) / hinv[c * columns + c];
+        codes[r * columns + c] = code;
+        errors[base + i] = error;
+        squaredErrors += error * error;
+        const hinvRow = c * columns + start;
+        for (let j = i + 1; j < innerEnd; j++) segment[base + j] -= error * hinv[hinvRow + j];
+      }
+    }
+    if (innerEnd < width) {
+      const runErrors = columnSlice(errors, rows, width, inner, innerEnd);
+      const panel = hinvPanel(job, start + inner, start + innerEnd, start + innerEnd, end);
+      subtractProduct(segment, width, innerEnd, runErrors, panel, rows, innerEnd - inner);
     }
   }
   return squaredErrors;
 }
 
-/** The lazy batch update W[:, end:] −= Err · Hinv[start:end, end:], as one tf.matMul. */
+/** The lazy batch update W[:, end:] −= Err · Hinv[start:end, end:], as one dense-engine product. */
 function updateLaterColumns(job: ColumnJob, start: number, end: number, errors: Float32Array): void {
-  const { w, hinv, rows, columns } = job;
-  const [width, rest] = [end - start, columns - end];
-  const panel = new Float32Array(width * rest);
-  for (let i = 0; i < width; i++) {
-    const row = (start + i) * columns;
-    panel.set(hinv.subarray(row + end, row + columns), i * rest);
-  }
-  // Read outside tf.tidy: tidy walks a returned typed array element by element.
-  const productTensor = tf.tidy(() =>
-    tf.matMul(tf.tensor2d(errors, [rows, width]), tf.tensor2d(panel, [width, rest])),
-  );
-  const product = productTensor.dataSync();
-  productTensor.dispose();
-  for (let r = 0; r < rows; r++) {
-    const row = r * columns + end;
-    for (let j = 0; j < rest; j++) w[row + j] -= product[r * rest + j];
-  }
+  const panel = hinvPanel(job, start, end, end, job.columns);
+  subtractProduct(job.w, job.columns, end, errors, panel, job.rows, end - start);
 }
 
 export function quantizeColumns(job: ColumnJob): ColumnResult {

@@ -1,6 +1,6 @@
 // GPTQ (Frantar et al., 2022) on plain matrices: the streaming Hessian and the quantization of one
 // weight [out, in] given its Hessian, as the reference implementation's add_batch / fasterquant.
-import { codeRange, LowbitError, QuantizedTensor, tf } from '@lowbit/core-tensor';
+import { codeRange, denseEngine, LowbitError, QuantizedTensor, type tf } from '@lowbit/core-tensor';
 import {
   descendingDiagonalOrder,
   groupIndexOf,
@@ -17,33 +17,41 @@ import { planParams } from './param-plan';
 import type { ParamTable } from './param-table';
 import { validateInputs } from './validate-inputs';
 
-/** A streaming Hessian H = 2/n Σ xxᵀ over the n input rows seen so far. */
+/** A streaming Hessian H = 2/n Σ xxᵀ over the n input rows seen so far, outside tfjs. */
 export interface HessianState {
-  /** H [in, in]; a variable, so it survives the tf.tidy that calibration runs in. */
-  readonly h: tf.Variable<tf.Rank.R2>;
+  /** H [in, in], row-major. */
+  readonly h: Float32Array;
+  readonly columns: number;
   /** Rows accumulated so far (n). */
   samples: number;
 }
 
 export function createHessian(columns: number): HessianState {
-  return { h: tf.tidy(() => tf.variable(tf.zeros<tf.Rank.R2>([columns, columns]), false)), samples: 0 };
+  return { h: new Float32Array(columns * columns), columns, samples: 0 };
 }
 
-/** Adds the rows of x [m, in], as the reference: H *= n/(n+m); x *= √(2/(n+m)); H += xᵀx. */
+/**
+ * Adds the rows of x [m, in], as the reference: H = H·n/(n+m) + 2/(n+m)·xᵀx, with xᵀx on the dense
+ * engine.
+ */
 export function accumulateHessian(state: HessianState, x: tf.Tensor2D): void {
   const [rows, columns] = x.shape;
-  if (x.rank !== 2 || columns !== state.h.shape[0]) {
+  if (x.rank !== 2 || columns !== state.columns) {
     throw new LowbitError(
       'BAD_TENSOR',
-      `Hessian input is [${x.shape}]; pass the layer inputs as [rows, ${state.h.shape[0]}].`,
+      `Hessian input is [${x.shape}]; pass the layer inputs as [rows, ${state.columns}].`,
     );
   }
+  accumulateHessianRows(state, x.dataSync() as Float32Array, rows);
+}
+
+/** accumulateHessian for rows [rows, in] already read out of tfjs. */
+export function accumulateHessianRows(state: HessianState, x: Float32Array, rows: number): void {
+  const gram = denseEngine().gram(x, rows, state.columns);
   const samples = state.samples + rows;
-  tf.tidy(() => {
-    const scaled = tf.mul(x, Math.sqrt(2 / samples));
-    const update = tf.matMul(tf.transpose(scaled), scaled);
-    state.h.assign(tf.add(tf.mul(state.h, state.samples / samples), update));
-  });
+  const [keep, add] = [Math.fround(state.samples / samples), Math.fround(2 / samples)];
+  const { h } = state;
+  for (let i = 0; i < h.length; i++) h[i] = h[i] * keep + gram[i] * add;
   state.samples = samples;
 }
 
@@ -90,12 +98,31 @@ export function gptqQuantizeWeight(
   config: GptqConfigInput = {},
   name = 'weight',
 ): GptqResult {
-  const started = performance.now();
   const resolved = gptqConfig(config);
   validateInputs(weight, hessian, resolved, name);
-  const [rows, columns] = weight.shape;
-  const original = Float32Array.from(weight.dataSync());
-  const h = Float32Array.from(hessian.dataSync());
+  return gptqQuantizeMatrix(
+    weight.dataSync() as Float32Array,
+    hessian.dataSync() as Float32Array,
+    weight.shape,
+    resolved,
+    name,
+  );
+}
+
+/**
+ * gptqQuantizeWeight on row-major arrays already validated (the modifier's path: its Hessians never
+ * enter tfjs). Neither array is changed.
+ */
+export function gptqQuantizeMatrix(
+  weight: Float32Array,
+  hessian: Float32Array,
+  [rows, columns]: [number, number],
+  resolved: GptqConfig,
+  name: string,
+): GptqResult {
+  const started = performance.now();
+  const original = weight.slice();
+  const h = hessian.slice();
   zeroDeadColumns(original, h, rows, columns);
   const perm = resolved.actOrder ? descendingDiagonalOrder(h, columns) : undefined;
   const w = perm ? permuteColumns(original, rows, columns, perm) : original;

@@ -42,7 +42,8 @@ function quantizeByHand(
         });
       }
       for (const target of block.targets.filter((t) => group.includes(t.name))) {
-        const h = states.get(target.name)!.h;
+        const { h: values, columns } = states.get(target.name)!;
+        const h = tf.tensor2d(values, [columns, columns]);
         const weight = target.weight() as tf.Tensor2D;
         target.setWeight(gptqQuantizeWeight(weight, h, CONFIG, target.name).quantized);
         tf.dispose([weight, h]);

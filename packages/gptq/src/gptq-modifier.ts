@@ -6,10 +6,12 @@ import {
   type ModifierReport,
   type QuantModel,
   type QuantTarget,
+  stagedForward,
   type TargetReport,
-  tf,
+  type tf,
 } from '@lowbit/core-tensor';
 import { type GptqConfig, type GptqConfigInput, gptqConfig } from './config';
+import { createHessian } from './gptq-math';
 import { HessianStore } from './hessian-store';
 import { quantizeTarget } from './quantize-target';
 import { inputSize, isGptqTarget, targetGroups } from './target-groups';
@@ -28,93 +30,75 @@ function outerTargets(model: QuantModel, config: GptqConfig): readonly QuantTarg
   return config.includeOuter ? model.outerTargets : [];
 }
 
-/** Re-runs the block on its calibration inputs, collecting the Hessians of `group` only. */
-function recapture(
-  block: Block,
-  group: QuantTarget[],
-  inputs: readonly tf.Tensor[],
-  hessians: HessianStore,
-): void {
-  const names = new Set(group.map((t) => t.name));
-  for (const x of inputs) {
-    tf.tidy(() => {
-      block.forward(x, (target, input) => {
-        if (names.has(target)) hessians.add(block.name, target, input);
-      });
-    });
-  }
-}
-
 /**
- * Quantizes a block group by group. The first group's Hessians come from observe; each later
- * group's inputs are re-captured after the groups before it were quantized (true-sequential).
+ * Quantizes a block group by group: each group's Hessians come from its inputs as the block's
+ * staged passes compute them, with the groups before it already quantized (true-sequential).
+ * Returns the reports and, when the pipeline needs them, the block's outputs with the quantized
+ * weights, so no part of the block is computed twice.
  */
 function applyBlock(
   block: Block,
   context: ModifierContext,
   config: GptqConfig,
   hessians: HessianStore,
-): TargetReport[] {
+): { reports: TargetReport[]; outputs?: tf.Tensor[] } {
   const groups = targetGroups(block, config.trueSequential);
   const total = groups.flat().length;
   const reports: TargetReport[] = [];
+  const passes = context.inputs.map((x) => stagedForward(block, x));
   try {
-    groups.forEach((group, index) => {
-      if (index > 0) recapture(block, group, context.inputs, hessians);
+    for (const group of groups) {
+      const names = new Set(group.map((t) => t.name));
+      for (const pass of passes) {
+        pass.advance(names, (target, input) => {
+          if (names.has(target)) hessians.add(block.name, target, input);
+        });
+      }
       for (const target of group) {
         reports.push(quantizeTarget(target, hessians.get(block.name, target.name), config));
         context.onProgress?.({ stage: 'gptq', done: reports.length, total, note: target.name });
       }
       hessians.clear();
+    }
+    const outputs = context.needsOutputs ? passes.map((pass) => pass.finish()) : undefined;
+    context.onProgress?.({
+      stage: 'gptq-blocks',
+      done: context.blockIndex + 1,
+      total: context.model.blocks.length,
+      note: block.name,
     });
+    return { reports, outputs };
   } finally {
+    for (const pass of passes) pass.dispose();
     hessians.clear();
   }
-  const blocks = context.model.blocks.length;
-  context.onProgress?.({
-    stage: 'gptq-blocks',
-    done: context.blockIndex + 1,
-    total: blocks,
-    note: block.name,
-  });
-  return reports;
 }
 
 /** Outer targets see no calibration input in the pipeline: the identity Hessian makes GPTQ round to nearest. */
 function quantizeOuter(target: QuantTarget, config: GptqConfig): TargetReport {
-  const identity = tf.eye(inputSize(target)) as tf.Tensor2D;
-  try {
-    return { ...quantizeTarget(target, identity, config), hessian: 'identity' };
-  } finally {
-    identity.dispose();
-  }
+  const columns = inputSize(target);
+  const identity = createHessian(columns);
+  for (let i = 0; i < columns; i++) identity.h[i * columns + i] = 1;
+  return { ...quantizeTarget(target, identity, config), hessian: 'identity' };
 }
 
 /**
- * GPTQ (Frantar et al., 2022) as a pipeline modifier: observe accumulates each linear layer's input
- * Hessian, applyBlock quantizes the block's layers (group by group with trueSequential), finalize
- * reports GPTQ's and RTN's output error per layer. Only one block's Hessians are alive at a time.
+ * GPTQ (Frantar et al., 2022) as a pipeline modifier: applyBlock accumulates each linear layer's
+ * input Hessian from the block's staged passes and quantizes the block's layers (group by group
+ * with trueSequential); finalize reports GPTQ's and RTN's output error per layer. Only one block's
+ * Hessians are alive at a time.
  */
 export function gptq(config: GptqConfigInput = {}): Modifier {
   const resolved = gptqConfig(config);
   const hessians = new HessianStore();
   const reports: TargetReport[] = [];
-  let observed: { block: Block; names: Set<string> } | undefined;
   let started = 0;
-  const observedNames = (block: Block) => {
-    if (observed?.block !== block) {
-      const [first = []] = targetGroups(block, resolved.trueSequential);
-      observed = { block, names: new Set(first.map((t) => t.name)) };
-    }
-    return observed.names;
-  };
   return {
     name: 'gptq',
     needsCalibration: true,
     initialize: (model) => {
       hessians.clear();
       reports.length = 0;
-      observed = undefined;
       started = performance.now();
       const targets = [
         ...model.blocks.flatMap((b) => b.targets.filter(isGptqTarget)),
@@ -122,11 +106,10 @@ export function gptq(config: GptqConfigInput = {}): Modifier {
       ];
       for (const target of targets) checkGroupSize(target, resolved);
     },
-    observe: (block, target, input) => {
-      if (observedNames(block).has(target)) hessians.add(block.name, target, input);
-    },
     applyBlock: (block, context) => {
-      reports.push(...applyBlock(block, context, resolved, hessians));
+      const applied = applyBlock(block, context, resolved, hessians);
+      reports.push(...applied.reports);
+      return applied.outputs;
     },
     finalize: (model): ModifierReport => {
       hessians.clear();

@@ -1,8 +1,12 @@
-import { LowbitError, tf } from '@lowbit/core-tensor';
-import { accumulateHessian, createHessian, type HessianState } from './gptq-math';
+import { LowbitError, type tf } from '@lowbit/core-tensor';
+import { accumulateHessianRows, createHessian, type HessianState } from './gptq-math';
 
-function assertFiniteInput(block: string, target: string, input: tf.Tensor): void {
-  const nonFinite = tf.tidy(() => input.size - tf.sum(tf.cast(tf.isFinite(input), 'int32')).dataSync()[0]);
+/** Captured rows are gathered to at least this many before one XᵀX: the engine is faster on tall X. */
+const ROWS_PER_PRODUCT = 2048;
+
+function assertFiniteInput(block: string, target: string, values: Float32Array): void {
+  let nonFinite = 0;
+  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) nonFinite++;
   if (nonFinite > 0) {
     throw new LowbitError(
       'BAD_TENSOR',
@@ -13,50 +17,79 @@ function assertFiniteInput(block: string, target: string, input: tf.Tensor): voi
   }
 }
 
+interface Accumulator {
+  state: HessianState;
+  /** Rows read but not yet added to H. */
+  pending: Float32Array[];
+  pendingRows: number;
+}
+
+/** Adds the pending rows to H as one product. */
+function flush(accumulator: Accumulator): void {
+  const { state, pending, pendingRows } = accumulator;
+  if (pendingRows === 0) return;
+  const rows = new Float32Array(pendingRows * state.columns);
+  let offset = 0;
+  for (const part of pending) {
+    rows.set(part, offset);
+    offset += part.length;
+  }
+  accumulateHessianRows(state, rows, pendingRows);
+  accumulator.pending = [];
+  accumulator.pendingRows = 0;
+}
+
 /**
  * The Hessians of a group of targets, accumulated from captured inputs. Targets fed the same
  * input tensor (q/k/v, gate/up) share one Hessian, accumulated once.
  */
 export class HessianStore {
-  private readonly byTarget = new Map<string, HessianState>();
+  private readonly byTarget = new Map<string, Accumulator>();
   /** The id of the input tensor each Hessian took last. */
-  private readonly lastInput = new Map<HessianState, number>();
+  private readonly lastInput = new Map<Accumulator, number>();
 
   /** Adds a captured input [..., in] of `target`; throws BAD_TENSOR naming block and layer on NaN/Inf. */
   add(block: string, target: string, input: tf.Tensor): void {
-    let state = this.byTarget.get(target);
-    if (!state) {
-      state = this.sharingInput(input) ?? createHessian(input.shape[input.rank - 1]);
-      this.byTarget.set(target, state);
+    let accumulator = this.byTarget.get(target);
+    if (!accumulator) {
+      const columns = input.shape[input.rank - 1];
+      accumulator = this.sharingInput(input) ?? {
+        state: createHessian(columns),
+        pending: [],
+        pendingRows: 0,
+      };
+      this.byTarget.set(target, accumulator);
     }
-    if (this.lastInput.get(state) === input.id) return;
-    assertFiniteInput(block, target, input);
-    const columns = state.h.shape[0];
-    tf.tidy(() => accumulateHessian(state, tf.reshape(input, [-1, columns])));
-    this.lastInput.set(state, input.id);
+    if (this.lastInput.get(accumulator) === input.id) return;
+    const values = input.dataSync() as Float32Array;
+    assertFiniteInput(block, target, values);
+    accumulator.pending.push(values);
+    accumulator.pendingRows += values.length / accumulator.state.columns;
+    if (accumulator.pendingRows >= ROWS_PER_PRODUCT) flush(accumulator);
+    this.lastInput.set(accumulator, input.id);
   }
 
   /** The Hessian of `target`; NOT_READY when no calibration input reached it. */
-  get(block: string, target: string): tf.Variable<tf.Rank.R2> {
-    const state = this.byTarget.get(target);
-    if (!state) {
+  get(block: string, target: string): HessianState {
+    const accumulator = this.byTarget.get(target);
+    if (!accumulator) {
       throw new LowbitError(
         'NOT_READY',
         `GPTQ saw no calibration input for layer "${target}" of block "${block}"; pass calibration batches to runRecipe (options.calibration, e.g. from sampleCalibration).`,
       );
     }
-    return state.h;
+    flush(accumulator);
+    return accumulator.state;
   }
 
-  /** Disposes every Hessian. */
+  /** Drops every Hessian. */
   clear(): void {
-    for (const state of new Set(this.byTarget.values())) state.h.dispose();
     this.byTarget.clear();
     this.lastInput.clear();
   }
 
-  private sharingInput(input: tf.Tensor): HessianState | undefined {
-    for (const [state, id] of this.lastInput) if (id === input.id) return state;
+  private sharingInput(input: tf.Tensor): Accumulator | undefined {
+    for (const [accumulator, id] of this.lastInput) if (id === input.id) return accumulator;
     return undefined;
   }
 }

@@ -2,6 +2,7 @@ export { defaultGptqConfig, type GptqConfig, type GptqConfigInput, gptqConfig } 
 export { gptqQuantArgs } from './gptq-args';
 export {
   accumulateHessian,
+  accumulateHessianRows,
   createHessian,
   type GptqResult,
   gptqQuantizeWeight,

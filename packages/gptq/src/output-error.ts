@@ -1,12 +1,20 @@
-import { tf } from '@lowbit/core-tensor';
+import { denseEngine } from '@lowbit/core-tensor';
 
 /**
- * ½·tr((W − Ŵ) H (W − Ŵ)ᵀ). With H = 2/n Σ xxᵀ over n calibration rows this is the mean over
- * those rows of the layer's squared output error ‖(W − Ŵ)x‖².
+ * ½·tr((W − Ŵ) H (W − Ŵ)ᵀ) for W, Ŵ [rows, columns] and H [columns, columns], row-major. With
+ * H = 2/n Σ xxᵀ over n calibration rows this is the mean over those rows of the layer's squared
+ * output error ‖(W − Ŵ)x‖². The product runs on the dense engine.
  */
-export function outputError(weight: tf.Tensor2D, reconstruction: tf.Tensor2D, hessian: tf.Tensor2D): number {
-  return tf.tidy(() => {
-    const delta = tf.sub(weight, reconstruction);
-    return tf.sum(tf.mul(tf.matMul(delta, hessian), delta)).dataSync()[0] / 2;
-  });
+export function outputError(
+  weight: Float32Array,
+  reconstruction: Float32Array,
+  hessian: Float32Array,
+  rows: number,
+): number {
+  const columns = weight.length / rows;
+  const delta = weight.map((w, i) => w - reconstruction[i]);
+  const product = denseEngine().matMul(delta, hessian, { m: rows, k: columns, n: columns });
+  let sum = 0;
+  for (let i = 0; i < delta.length; i++) sum += product[i] * delta[i];
+  return sum / 2;
 }

@@ -48,9 +48,7 @@ export function hessianOf(x: Float32Array, d: number, batches = [x.length / d]):
     chunk.dispose();
     start += rows;
   }
-  const h = tf.clone(state.h);
-  state.h.dispose();
-  return h;
+  return tf.tensor2d(state.h, [d, d]);
 }
 
 /** ‖(W − Ŵ) Xᵀ‖² for W, Ŵ [out, in] and X [n, in]. */
