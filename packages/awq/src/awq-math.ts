@@ -1,4 +1,12 @@
-import { chooseQParams, dequantize, disposeQParams, type QuantArgs, quantize, tf } from '@lowbit/core-tensor';
+import {
+  chooseQParams,
+  denseMatMul,
+  dequantize,
+  disposeQParams,
+  type QuantArgs,
+  quantize,
+  tf,
+} from '@lowbit/core-tensor';
 import { type ColumnGroups, fromGroups, toGroups } from './column-groups';
 
 /** Added to AutoAWQ's duo-scaling denominators, and the floor of every scale. */
@@ -16,7 +24,7 @@ export function pseudoQuantize(w: tf.Tensor2D, args: QuantArgs): tf.Tensor2D {
 
 /** Σ over tokens of ‖Δ x‖², as tr(Δ G Δᵀ) for Δ [out, in] and G = Σ x xᵀ [in, in]; a scalar tensor. */
 export function outputSquaredError(delta: tf.Tensor2D, gram: tf.Tensor2D): tf.Scalar {
-  return tf.tidy(() => tf.sum(tf.mul(tf.matMul(delta, gram), delta)));
+  return tf.tidy(() => tf.sum(tf.mul(denseMatMul(delta, gram), delta)));
 }
 
 /**

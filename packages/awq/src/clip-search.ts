@@ -1,4 +1,4 @@
-import { tf } from '@lowbit/core-tensor';
+import { denseMatMul, tf } from '@lowbit/core-tensor';
 import { awqQuantArgs } from './awq-args';
 import { pseudoQuantize } from './awq-math';
 import { type ColumnGroups, columnGroups, fromGroups, gramBlocks, toGroups } from './column-groups';
@@ -23,7 +23,7 @@ export interface ClipSearchResult {
 function groupErrors(delta: tf.Tensor2D, blocks: tf.Tensor3D, groups: ColumnGroups): tf.Tensor2D {
   return tf.tidy(() => {
     const perGroup = tf.transpose(toGroups(delta, groups), [1, 0, 2]) as tf.Tensor3D; // [count, out, size]
-    return tf.transpose(tf.sum(tf.mul(tf.matMul(perGroup, blocks), perGroup), 2)) as tf.Tensor2D;
+    return tf.transpose(tf.sum(tf.mul(denseMatMul(perGroup, blocks), perGroup), 2)) as tf.Tensor2D;
   });
 }
 

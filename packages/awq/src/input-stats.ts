@@ -1,4 +1,4 @@
-import { LowbitError, tf } from '@lowbit/core-tensor';
+import { denseGram, LowbitError, tf } from '@lowbit/core-tensor';
 
 /**
  * What AWQ keeps of a layer's calibration inputs: per input channel the sum of |x|, and the Gram
@@ -27,16 +27,14 @@ export class InputStats {
         `${where}: a captured input is [${input.shape}]; expected [..., ${this.channels}] (the layer's input channels).`,
       );
     }
-    const [absSum, gram] = tf.tidy(() => {
-      const x = tf.reshape(input, [-1, this.channels]) as tf.Tensor2D;
-      return [tf.sum(tf.abs(x), 0).dataSync(), tf.matMul(tf.transpose(x), x).dataSync()];
-    });
+    const absSum = tf.tidy(() => tf.sum(tf.abs(tf.reshape(input, [-1, this.channels])), 0).dataSync());
     if (!absSum.every(Number.isFinite)) {
       throw new LowbitError(
         'BAD_TENSOR',
         `${where}: a calibration input holds NaN or Inf; check the calibration batches and the layers before it.`,
       );
     }
+    const gram = denseGram(input);
     for (let j = 0; j < absSum.length; j++) this.absSum[j] += absSum[j];
     for (let j = 0; j < gram.length; j++) this.gramSum[j] += gram[j];
     this.tokenCount += input.size / this.channels;
