@@ -57,11 +57,18 @@ describe('usage errors and the backend', () => {
     );
   });
 
-  it('starts the backend LOWBIT_BACKEND names, and names a bad one', async () => {
+  it('starts the backend and engine LOWBIT_BACKEND / LOWBIT_ENGINE name, and names a bad one', async () => {
     const missing = join(dir, 'absent.onnx');
     const cpu = await lowbit(['inspect', missing], { LOWBIT_BACKEND: 'cpu' });
     expect(cpu.stderr).toMatch(/^backend: cpu \(LOWBIT_BACKEND=cpu\)/);
+    expect(cpu.stderr).toMatch(/^engine: onnxruntime on cpu, \d+ thread\(s\) \(auto; /m);
     expectRejected(cpu, /absent\.onnx not found/);
+    const tfjs = await lowbit(['inspect', missing], { LOWBIT_ENGINE: 'tfjs', LOWBIT_THREADS: '1' });
+    expect(tfjs.stderr).toMatch(/^engine: tfjs on tfjs backend, 1 thread\(s\) \(LOWBIT_ENGINE=tfjs\)/m);
+    expectRejected(
+      await lowbit(['inspect', missing], { LOWBIT_ENGINE: 'gpu' }),
+      /LOWBIT_ENGINE is "gpu"; use one of auto, onnxruntime, tfjs/,
+    );
     expectRejected(
       await lowbit(['inspect', missing], { LOWBIT_BACKEND: 'bogus' }),
       /LOWBIT_BACKEND is "bogus"/,

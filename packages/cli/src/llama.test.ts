@@ -50,6 +50,8 @@ describe.skipIf(!files)('stories260K through the built CLI', () => {
     expect(report.targets).toHaveLength(35);
     expect(report.targets.every((t) => t.bits === 4 && t.granularity === 'group 32 (axis 1)')).toBe(true);
     expect(report.metrics.quantized?.value).toBeCloseTo(quantized, 3);
+    expect(report.engine).toMatchObject({ name: 'onnxruntime', device: 'cpu' });
+    expect(report.engine.threads).toBeGreaterThanOrEqual(1);
   });
 
   it('evaluates the lowbit directory to the perplexity measured when quantizing', async () => {

@@ -24,10 +24,14 @@ export class Session {
     this.progress = progressDisplay(io.stderr);
   }
 
-  /** Starts the tfjs backend (LOWBIT_BACKEND overrides the automatic choice) and says which. */
+  /** Starts the tfjs backend and the dense engine (LOWBIT_BACKEND, LOWBIT_ENGINE, LOWBIT_THREADS override) and says which. */
   static async start(io: CliIo): Promise<Session> {
     const session = new Session(io, await initBackend());
-    session.note(`backend: ${session.backend.name} (${session.backend.reason})`);
+    const { name, reason, engine } = session.backend;
+    session.note(`backend: ${name} (${reason})`);
+    session.note(
+      `engine: ${engine.name} on ${engine.device}, ${engine.threads} thread(s) (${engine.reason})`,
+    );
     return session;
   }
 

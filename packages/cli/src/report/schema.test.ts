@@ -41,7 +41,7 @@ describe('validateReport', () => {
     const example = documentedExample();
     const broken: Record<string, unknown> = {
       ...example,
-      schemaVersion: 2,
+      schemaVersion: 3,
       backend: { name: 'wasm' },
       metrics: {
         baseline: { ...example.metrics.baseline, value: 'high' },
@@ -51,7 +51,7 @@ describe('validateReport', () => {
     };
     delete broken.peakRssBytes;
     expect(problemsOf(broken)).toEqual([
-      'report.schemaVersion is 2; expected one of 1',
+      'report.schemaVersion is 3; expected one of 2',
       'report.backend.reason is undefined; expected a string',
       'report.metrics.baseline.value is "high"; expected a finite number',
       'report.metrics.quantized.data is undefined; expected a string',

@@ -14,7 +14,7 @@ import {
   string,
 } from '../json-checks';
 
-export const REPORT_SCHEMA_VERSION = 1;
+export const REPORT_SCHEMA_VERSION = 2;
 
 /** One quantized weight in a report. */
 export interface ReportTarget {
@@ -49,6 +49,8 @@ export interface LowbitReport {
   args: Record<string, unknown>;
   recipe: RecipeStep[];
   backend: { name: string; reason: string };
+  /** The dense engine and its threads per op. */
+  engine: { name: string; device: string; threads: number; reason: string };
   metrics: { baseline: Metric | null; quantized: Metric | null };
   targets: ReportTarget[];
   /** The lowbit directory or export written, if any. */
@@ -91,6 +93,7 @@ const REPORT = object({
   args: object({}),
   recipe: arrayOf(object({ modifier: string, config: object({}) })),
   backend: object({ name: string, reason: string }),
+  engine: object({ name: string, device: string, threads: count, reason: string }),
   metrics: object({ baseline: nullable(METRIC), quantized: nullable(METRIC) }),
   targets: arrayOf(TARGET),
   output: nullable(string),

@@ -36,6 +36,7 @@ export function summaryTable(report: LowbitReport): string {
     ['model', `${model.path} (${model.kind}${model.quantized ? ', lowbit' : ''})`],
     ['method', report.method ?? undefined],
     ['backend', `${report.backend.name} (${report.backend.reason})`],
+    ['engine', `${report.engine.name} on ${report.engine.device}, ${report.engine.threads} thread(s)`],
     ['baseline', metrics.baseline ? formatMetric(metrics.baseline) : undefined],
     ['quantized', metrics.quantized ? formatMetric(metrics.quantized) : undefined],
     ['quantized weights', weightsSummary(report.targets)],
