@@ -47,7 +47,8 @@ export class InputStats {
 
   /** E[x xᵀ] over the tokens seen, [channels, channels] (the caller disposes it). */
   gram(): tf.Tensor2D {
-    const mean = Float32Array.from(this.gramSum, (sum) => sum / this.tokenCount);
+    const mean = new Float32Array(this.gramSum.length);
+    for (let i = 0; i < mean.length; i++) mean[i] = this.gramSum[i] / this.tokenCount;
     return tf.tensor2d(mean, [this.channels, this.channels]);
   }
 
