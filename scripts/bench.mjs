@@ -18,6 +18,7 @@ const BENCHES = [
   'packages/export/bench/export.mjs',
   'packages/hqq/bench/hqq.mjs',
   'packages/gptq/bench/gptq.mjs',
+  'examples/llm-tinystories/bench-engine.mjs',
 ];
 
 function machine() {

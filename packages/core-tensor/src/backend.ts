@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { type EngineInfo, type EngineOptions, initEngine } from './engine/select-engine';
 import { LowbitError } from './errors';
+import { requestedChoice } from './requested-choice';
 import { tf } from './tf';
 import { registerMissingWasmKernels } from './wasm-kernels';
 
@@ -55,11 +56,6 @@ async function tryBackend(name: BackendName): Promise<string | undefined> {
   }
 }
 
-function parseBackend(value: string, source: string): BackendName | 'auto' {
-  if (value === 'auto' || (AUTO_ORDER as string[]).includes(value)) return value as BackendName | 'auto';
-  throw new LowbitError('BAD_ARGS', `${source} is "${value}"; use one of auto, ${AUTO_ORDER.join(', ')}.`);
-}
-
 /**
  * Selects the fastest available tfjs backend: tfjs-node-gpu, then tfjs-node, then wasm,
  * then cpu. `options.backend` or the `LOWBIT_BACKEND` environment variable overrides it.
@@ -68,12 +64,12 @@ function parseBackend(value: string, source: string): BackendName | 'auto' {
  * `LOWBIT_THREADS`): onnxruntime-node where it loads, tfjs on native TensorFlow or as the fallback.
  */
 export async function initBackend(options: InitBackendOptions = {}): Promise<BackendInfo> {
-  const env = process.env.LOWBIT_BACKEND;
-  const requested = options.backend
-    ? parseBackend(options.backend, 'options.backend')
-    : env
-      ? parseBackend(env, 'LOWBIT_BACKEND')
-      : 'auto';
+  const { choice: requested, source } = requestedChoice(
+    options.backend,
+    'options.backend',
+    'LOWBIT_BACKEND',
+    AUTO_ORDER,
+  );
   if (requested !== 'auto') {
     const failure = await tryBackend(requested);
     if (failure) {
@@ -82,10 +78,9 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
         `Backend "${requested}" could not start (${failure}). Install it or choose another with LOWBIT_BACKEND.`,
       );
     }
-    const reason = options.backend ? 'requested' : `LOWBIT_BACKEND=${env}`;
     return {
       name: requested,
-      reason,
+      reason: source,
       engine: initEngine(options, requested, requested === 'tensorflow-gpu'),
     };
   }

@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { LowbitError } from '../errors';
+import { requestedChoice } from '../requested-choice';
 import type { DenseEngine, EngineName } from './dense-engine';
 import { loadOnnxruntimeBinding, type OnnxruntimeBinding } from './onnxruntime-binding';
 import { onnxruntimeEngine } from './onnxruntime-engine';
@@ -46,11 +47,6 @@ export function denseEngine(): DenseEngine {
 /** What initBackend chose for dense compute, or undefined before it ran. */
 export function engineInfo(): EngineInfo | undefined {
   return active?.info;
-}
-
-function parseEngine(value: string, source: string): EngineName | 'auto' {
-  if (value === 'auto' || (ENGINES as string[]).includes(value)) return value as EngineName | 'auto';
-  throw new LowbitError('BAD_ARGS', `${source} is "${value}"; use one of auto, ${ENGINES.join(', ')}.`);
 }
 
 function resolveThreads(options: EngineOptions): number {
@@ -117,14 +113,13 @@ function useTfjs(backend: string, threads: number, reason: string): EngineInfo {
  * `LOWBIT_ENGINE` overrides. The returned reason says what was skipped and why.
  */
 export function initEngine(options: EngineOptions, backend: string, gpuBackend: boolean): EngineInfo {
-  const env = process.env.LOWBIT_ENGINE;
-  const requested = options.engine
-    ? parseEngine(options.engine, 'options.engine')
-    : env
-      ? parseEngine(env, 'LOWBIT_ENGINE')
-      : 'auto';
+  const { choice: requested, source } = requestedChoice(
+    options.engine,
+    'options.engine',
+    'LOWBIT_ENGINE',
+    ENGINES,
+  );
   const threads = resolveThreads(options);
-  const source = options.engine ? 'requested' : `LOWBIT_ENGINE=${env}`;
   if (requested === 'tfjs') return useTfjs(backend, threads, source);
   if (requested === 'auto' && gpuBackend) {
     return useTfjs(backend, threads, 'auto: tfjs-node-gpu runs dense ops on CUDA');
@@ -140,7 +135,7 @@ export function initEngine(options: EngineOptions, backend: string, gpuBackend: 
     }
     return useTfjs(backend, threads, `auto: ${start}`);
   }
-  const reason = [requested === 'auto' ? 'auto' : source, ...start.notes].join('; ');
+  const reason = [source, ...start.notes].join('; ');
   active = {
     engine: start.engine,
     info: { name: 'onnxruntime', threads, device: start.device, reason },

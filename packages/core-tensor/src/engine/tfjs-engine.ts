@@ -17,7 +17,10 @@ export function tfjsAttention(
   scale: number,
 ): tf.Tensor {
   return tf.tidy(() => {
-    const scores = tf.mul(tf.matMul(q, k, false, true), scale);
+    // Explicit transposes: tfjs-wasm's matMul is 10× slower with a transpose flag.
+    const lastTwoSwapped = [...Array(k.rank - 2).keys(), k.rank - 1, k.rank - 2];
+    const keys = tf.transpose(k, lastTwoSwapped);
+    const scores = tf.mul(tf.matMul(q, keys), scale);
     return tf.matMul(tf.softmax(tf.add(scores, mask)), v);
   });
 }
@@ -44,9 +47,7 @@ export function tfjsEngine(threads: number): DenseEngine {
       return read(() =>
         tf.matMul(
           tf.tensor3d(a, [batch, m, k]),
-          tf.tensor3d(b, transposeB ? [batch, n, k] : [batch, k, n]),
-          false,
-          transposeB,
+          transposeB ? tf.transpose(tf.tensor3d(b, [batch, n, k]), [0, 2, 1]) : tf.tensor3d(b, [batch, k, n]),
         ),
       );
     },
