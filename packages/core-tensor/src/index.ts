@@ -80,5 +80,5 @@ export { dequantize, type QuantizeOptions, quantize } from './quantize';
 export { QuantizedTensor, type QuantizedTensorRecord } from './quantized-tensor';
 export { mulberry32 } from './random';
 export { type Tensor, tf } from './tf';
-export { assertFinite, assertWeightMatrix } from './validate';
+export { assertFinite, assertWeightMatrix, nonFiniteCount } from './validate';
 export { NF4_VALUES, type TableValueType, type ValueTable, valueTable } from './value-types';

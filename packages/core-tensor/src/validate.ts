@@ -10,7 +10,7 @@ export function assertFinite(x: tf.Tensor | Float32Array | Float64Array, name: s
       `Tensor "${name}" is empty; pass a tensor with at least one element.`,
     );
   }
-  const bad = x instanceof tf.Tensor ? countNonFinite(x) : countNonFiniteArray(x);
+  const bad = x instanceof tf.Tensor ? countNonFinite(x) : nonFiniteCount(x);
   if (bad > 0) {
     throw new LowbitError(
       'BAD_TENSOR',
@@ -27,7 +27,8 @@ function countNonFinite(x: tf.Tensor): number {
   });
 }
 
-function countNonFiniteArray(x: Float32Array | Float64Array): number {
+/** How many NaN or ±Inf values the array holds. */
+export function nonFiniteCount(x: Float32Array | Float64Array): number {
   let bad = 0;
   for (let i = 0; i < x.length; i++) if (!Number.isFinite(x[i])) bad++;
   return bad;

@@ -1,12 +1,11 @@
-import { LowbitError, type tf } from '@lowbit/core-tensor';
+import { LowbitError, nonFiniteCount, type tf } from '@lowbit/core-tensor';
 import { accumulateHessianRows, createHessian, type HessianState } from './gptq-math';
 
 /** Captured rows are gathered to at least this many before one XᵀX: the engine is faster on tall X. */
 const ROWS_PER_PRODUCT = 2048;
 
 function assertFiniteInput(block: string, target: string, values: Float32Array): void {
-  let nonFinite = 0;
-  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) nonFinite++;
+  const nonFinite = nonFiniteCount(values);
   if (nonFinite > 0) {
     throw new LowbitError(
       'BAD_TENSOR',
